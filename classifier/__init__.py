@@ -1,0 +1,1 @@
+"""Vietnamese report triage: normalisation, features and the one model object everything uses."""

@@ -1,0 +1,369 @@
+"""`TriageModel`: the one estimator that turns reports into category and urgency scores.
+
+Training, the CLI, the service and the notebooks all call this object, so preprocessing
+exists exactly once. It follows scikit-learn's conventions: `fit` returns self, fitted state
+ends in `_`, hyperparameters are constructor arguments (`get_params`, `clone` work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+from tqdm.auto import tqdm
+
+from classifier.calibration import (
+    THRESHOLD_GRID,
+    best_f1_threshold,
+    fit_heads,
+    fit_platt,
+    sigmoid,
+)
+from classifier.explain import top_terms
+from classifier.features import Doc, TextFeatures, analyze
+from classifier.taxonomy import (
+    CATEGORIES,
+    HARM_CATEGORIES,
+    NONE,
+    URGENCY_LEVELS,
+    most_serious,
+    seriousness_weight,
+)
+from classifier.urgency import OrdinalUrgency, detect_signals, rule_floor, signal_matrix
+
+RESULT_KEYS = (
+    "id",
+    "primary",
+    "categories",
+    "scores",
+    "urgency",
+    "urgency_scores",
+    "priority",
+    "needs_review",
+    "signals",
+    "explanation",
+    "model_version",
+)
+CRITICAL = URGENCY_LEVELS.index("critical")
+
+
+def analyze_all(texts: Iterable[str | Doc], n_jobs: int = 1, verbose: bool = False) -> list[Doc]:
+    """Normalise and segment many reports (already analysed `Doc`s pass through)."""
+    items = list(texts)
+    todo = [i for i, item in enumerate(items) if not isinstance(item, Doc)]
+    if n_jobs == 1 or len(todo) < 2000:
+        progress = tqdm(todo, desc="tokenising", disable=not verbose, unit="report")
+        done = [analyze(items[i]) for i in progress]
+    else:
+        chunks = [todo[i : i + 1000] for i in range(0, len(todo), 1000)]
+        parts = Parallel(n_jobs=n_jobs)(
+            delayed(_analyze_chunk)([items[i] for i in chunk])
+            for chunk in tqdm(chunks, desc="tokenising", disable=not verbose, unit="chunk")
+        )
+        done = [doc for part in parts for doc in part]
+    for i, doc in zip(todo, done):
+        items[i] = doc
+    return items
+
+
+def _analyze_chunk(texts: list[str]) -> list[Doc]:
+    return [analyze(text) for text in texts]
+
+
+def cv_folds(labels: Sequence[str], n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds on a label, with fewer splits when a class is rarer than `n_splits`."""
+    labels = np.asarray(labels)
+    _, counts = np.unique(labels, return_counts=True)
+    n_splits = int(max(2, min(n_splits, counts.max(), len(labels))))
+    rarest = counts.min()
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    if rarest < n_splits:
+        stratify = np.where(np.isin(labels, _rare(labels, n_splits)), "__rare__", labels)
+    else:
+        stratify = labels
+    return list(splitter.split(np.zeros(len(labels)), stratify))
+
+
+def _rare(labels: np.ndarray, n_splits: int) -> list[str]:
+    values, counts = np.unique(labels, return_counts=True)
+    return values[counts < n_splits].tolist()
+
+
+class TriageModel(BaseEstimator):
+    """Harm categories (multi-label), urgency (ordinal), explanations and review flags."""
+
+    def __init__(
+        self,
+        C: float = 8.0,
+        urgency_C: float = 2.0,
+        cv: int = 5,
+        word_ngrams: int = 2,
+        syllable_ngrams: int = 3,
+        char_ngrams: tuple[int, int] = (2, 5),
+        min_df: int = 2,
+        critical_recall: float = 0.9,
+        review_margin: float = 0.1,
+        explain_top_k: int = 5,
+        random_state: int = 0,
+        n_jobs: int = 1,
+        verbose: bool = False,
+    ) -> None:
+        self.C = C
+        self.urgency_C = urgency_C
+        self.cv = cv
+        self.word_ngrams = word_ngrams
+        self.syllable_ngrams = syllable_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.critical_recall = critical_recall
+        self.review_margin = review_margin
+        self.explain_top_k = explain_top_k
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Iterable[str | Doc], y: Sequence[Mapping[str, Any]]) -> TriageModel:
+        """Fit on report texts and labels: each y item has `categories` and `urgency`."""
+        docs = analyze_all(X, self.n_jobs, self.verbose)
+        if len(docs) != len(y):
+            raise ValueError(f"{len(docs)} texts but {len(y)} labels")
+        Y = np.array([[c in item["categories"] for c in CATEGORIES] for item in y], dtype=int)
+        urgency = np.array([URGENCY_LEVELS.index(item["urgency"]) for item in y])
+        primaries = [most_serious(item["categories"]) for item in y]
+        folds = cv_folds(primaries, self.cv, self.random_state)
+
+        self.features_ = TextFeatures(
+            self.word_ngrams, self.syllable_ngrams, tuple(self.char_ngrams), self.min_df
+        ).fit(docs)
+        M = self.features_.transform(docs)
+        if self.verbose:
+            print(f"features: {M.shape[1]:,} columns; fitting {len(CATEGORIES)} category heads")
+        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs)
+        platt = [fit_platt(oof[:, k], Y[:, k]) for k in range(len(CATEGORIES))]
+        self.platt_ = np.array(platt)
+        oof_probs = sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1])
+        self.thresholds_ = _tune_thresholds(oof_probs, Y)
+        self.cv_macro_f1_ = _primary_macro_f1(oof_probs, self.thresholds_, Y)
+
+        signals = [detect_signals(doc.norm.plain) for doc in docs]
+        U = self._urgency_matrix(M, oof_probs, signals)
+        oof_urgency = np.zeros((len(docs), len(URGENCY_LEVELS)))
+        for train, test in folds:
+            head = OrdinalUrgency(self.urgency_C).fit(U[train], urgency[train])
+            oof_urgency[test] = head.predict_proba(U[test])
+        self.urgency_ = OrdinalUrgency(self.urgency_C).fit(U, urgency)
+        self.critical_threshold_ = _critical_threshold(
+            oof_urgency[:, CRITICAL], urgency == CRITICAL, self.critical_recall
+        )
+        self.cv_predictions_ = {"category_probs": oof_probs, "urgency_probs": oof_urgency}
+        self.categories_ = CATEGORIES
+        self.urgency_levels_ = URGENCY_LEVELS
+        self.model_version_ = "unsaved"
+        return self
+
+    @staticmethod
+    def _urgency_matrix(
+        M: sp.csr_matrix, category_probs: np.ndarray, signals: list[list[str]]
+    ) -> sp.csr_matrix:
+        return sp.hstack(
+            [M, sp.csr_matrix(category_probs.astype(np.float32)), signal_matrix(signals)],
+            format="csr",
+        )
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """What the manifest records about this model besides hashes and versions."""
+        return {
+            "mode": "taxonomy",
+            "labels": list(self.categories_),
+            "urgency_levels": list(self.urgency_levels_),
+            "thresholds": dict(zip(self.categories_, self.thresholds_.round(4).tolist())),
+            "critical_threshold": round(float(self.critical_threshold_), 4),
+            "params": self.get_params(),
+        }
+
+    # --------------------------------------------------------------- inference
+    def analyze(self, texts: Iterable[str | Doc]) -> list[Doc]:
+        return analyze_all(texts, self.n_jobs)
+
+    def category_probabilities(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Feature matrix and calibrated probability of every category, (n, len(CATEGORIES))."""
+        M = self.features_.transform(docs)
+        decisions = np.asarray(M @ self.coef_.T) + self.intercept_
+        return M, sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1])
+
+    def _assign(self, probs: np.ndarray) -> list[list[str]]:
+        assigned = []
+        for row in probs:
+            harm = [c for k, c in enumerate(CATEGORIES) if c != NONE and row[k] >= self.thresholds_[k]]
+            assigned.append(harm or [NONE])
+        return assigned
+
+    def _urgency(
+        self, M: sp.csr_matrix, probs: np.ndarray, signals: list[list[str]], categories: list[list[str]]
+    ) -> tuple[np.ndarray, list[int]]:
+        urgency_probs = self.urgency_.predict_proba(self._urgency_matrix(M, probs, signals))
+        levels = []
+        for row, cats, fired in zip(urgency_probs, categories, signals):
+            if row[CRITICAL] >= self.critical_threshold_:
+                level = CRITICAL
+            else:
+                level = int(row[:CRITICAL].argmax())
+            levels.append(max(level, rule_floor(cats, fired)))
+        return urgency_probs, levels
+
+    def predict_categories(self, X: Iterable[str | Doc]) -> list[list[str]]:
+        """The categories that pass their thresholds, `["none"]` when none does."""
+        _, probs = self.category_probabilities(self.analyze(X))
+        return self._assign(probs)
+
+    def predict(self, X: Iterable[str | Doc]) -> np.ndarray:
+        """The primary category of each report."""
+        return np.array([most_serious(cats) for cats in self.predict_categories(X)])
+
+    def score_reports(
+        self,
+        texts: Sequence[str | Doc],
+        ids: Sequence[str] | None = None,
+        metadata: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Full result records (see `RESULT_KEYS`) for a batch of reports."""
+        docs = self.analyze(texts)
+        ids = list(ids) if ids is not None else [str(i) for i in range(len(docs))]
+        metadata = list(metadata) if metadata is not None else [None] * len(docs)
+        M, probs = self.category_probabilities(docs)
+        categories = self._assign(probs)
+        signals = [
+            detect_signals(doc.norm.plain, _victim_age(meta)) for doc, meta in zip(docs, metadata)
+        ]
+        urgency_probs, levels = self._urgency(M, probs, signals, categories)
+        return [
+            self._record(ids[i], docs[i], M[i], probs[i], categories[i], urgency_probs[i], levels[i], signals[i])
+            for i in range(len(docs))
+        ]
+
+    def _record(
+        self,
+        report_id: str,
+        doc: Doc,
+        row: sp.csr_matrix,
+        probs: np.ndarray,
+        categories: list[str],
+        urgency_probs: np.ndarray,
+        level: int,
+        signals: list[str],
+    ) -> dict[str, Any]:
+        primary = most_serious(categories)
+        occurrences = self.features_.feature_occurrences(doc)
+        explanation = {
+            category: top_terms(
+                doc, self.features_, row, self.coef_[CATEGORIES.index(category)], occurrences,
+                self.explain_top_k,
+            )
+            for category in categories
+        }
+        review = self._review_reasons(doc, probs, categories, urgency_probs, level)
+        harm = max(probs[k] for k, c in enumerate(CATEGORIES) if c != NONE)
+        within_band = 0.6 * seriousness_weight(primary) + 0.4 * float(harm)
+        return {
+            "id": report_id,
+            "primary": primary,
+            "categories": categories,
+            "scores": {c: round(float(p), 4) for c, p in zip(CATEGORIES, probs)},
+            "urgency": URGENCY_LEVELS[level],
+            "urgency_scores": {u: round(float(p), 4) for u, p in zip(URGENCY_LEVELS, urgency_probs)},
+            "priority": round((level + 0.99 * within_band) / len(URGENCY_LEVELS), 4),
+            "needs_review": bool(review),
+            "signals": [f"urgency:{name}" for name in signals] + [f"review:{r}" for r in review],
+            "explanation": explanation,
+            "model_version": self.model_version_,
+        }
+
+    def _review_reasons(
+        self,
+        doc: Doc,
+        probs: np.ndarray,
+        categories: list[str],
+        urgency_probs: np.ndarray,
+        level: int,
+    ) -> list[str]:
+        """Why a human should look at this report before it is routed (empty: no reason)."""
+        reasons = []
+        harm = [k for k, c in enumerate(CATEGORIES) if c != NONE]
+        near = np.abs(probs[harm] - self.thresholds_[harm]) < self.review_margin
+        if near.any():
+            reasons.append("near_threshold")
+        none_k = CATEGORIES.index(NONE)
+        if categories == [NONE]:
+            if probs[none_k] < self.thresholds_[none_k]:
+                reasons.append("no_confident_category")
+            if level > 0:
+                reasons.append("urgency_without_category")
+        elif probs[none_k] >= self.thresholds_[none_k]:
+            reasons.append("conflicting_none")
+        if urgency_probs.max() < 0.5:
+            reasons.append("uncertain_urgency")
+        if len(doc.norm.tokens) < 4:
+            reasons.append("too_short")
+        elif self.features_.known_syllable_share(doc) < 0.5:
+            reasons.append("unfamiliar_text")
+        return reasons
+
+
+def _primaries(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Index of the primary category per row: the first passing harm column, else `none`."""
+    passing = probs >= thresholds
+    passing[:, CATEGORIES.index(NONE)] = False
+    first = passing.argmax(axis=1)
+    return np.where(passing.any(axis=1), first, CATEGORIES.index(NONE))
+
+
+def _primary_macro_f1(probs: np.ndarray, thresholds: np.ndarray, Y: np.ndarray) -> float:
+    truth = np.array([CATEGORIES.index(most_serious([c for c, v in zip(CATEGORIES, row) if v])) for row in Y])
+    return float(f1_score(truth, _primaries(probs, thresholds), labels=range(len(CATEGORIES)), average="macro", zero_division=0))
+
+
+def _tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Per-category thresholds: best F1 each, then coordinate ascent on primary macro-F1.
+
+    `primary` takes the most serious passing category, so one loose threshold on a serious
+    category steals reports from the others; tuning for the primary decision fixes that.
+    """
+    thresholds = np.array([best_f1_threshold(probs[:, k], Y[:, k]) for k in range(Y.shape[1])])
+
+    def objective(candidate: np.ndarray) -> float:
+        category = f1_score(Y, probs >= candidate, average="macro", zero_division=0)
+        return _primary_macro_f1(probs, candidate, Y) + 0.5 * category
+
+    best = objective(thresholds)
+    for _ in range(2):
+        for k in range(Y.shape[1]):
+            for value in THRESHOLD_GRID:
+                trial = thresholds.copy()
+                trial[k] = value
+                score = objective(trial)
+                if score > best + 1e-6:
+                    best, thresholds = score, trial
+    return thresholds
+
+
+def _victim_age(metadata: Mapping[str, Any] | None) -> int | None:
+    if not metadata:
+        return None
+    age = metadata.get("victim_age")
+    return int(age) if isinstance(age, int | float) else None
+
+
+def _critical_threshold(prob: np.ndarray, is_critical: np.ndarray, recall: float) -> float:
+    """The highest P(critical) threshold whose out-of-fold recall still reaches `recall`."""
+    if not is_critical.any():
+        return 1.0
+    ranked = np.sort(prob[is_critical])[::-1]
+    needed = int(np.ceil(recall * len(ranked)))
+    return float(min(0.5, ranked[needed - 1]))

@@ -1,0 +1,1 @@
+"""Scoring service: a thin FastAPI layer over the classifier model."""

@@ -1,0 +1,1 @@
+"""Training, evaluation and data tooling for the triage model; the `triage` CLI lives here."""
