@@ -21,19 +21,41 @@ def binary_head(C: float, class_weight: str | None = "balanced") -> LogisticRegr
     return LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", max_iter=1000)
 
 
+def log_count_ratio(M: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """NB-SVM feature scaling (Wang & Manning 2012): log of the class-conditional feature ratio."""
+    positive = np.asarray(M[y == 1].sum(axis=0)).ravel() + alpha
+    negative = np.asarray(M[y == 0].sum(axis=0)).ravel() + alpha
+    return np.log((positive / positive.sum()) / (negative / negative.sum())).astype(np.float32)
+
+
+def _head(M: sp.csr_matrix, y: np.ndarray, C: float, nb: bool) -> tuple[LogisticRegression, np.ndarray | None]:
+    """A fitted binary head and, with `nb`, the feature scaling it was fitted on."""
+    if not nb:
+        return binary_head(C).fit(M, y), None
+    ratio = log_count_ratio(M, y)
+    return binary_head(C).fit(M @ sp.diags(ratio), y), ratio
+
+
 def _fit_decisions(
-    M: sp.csr_matrix, y: np.ndarray, folds: Sequence[tuple[np.ndarray, np.ndarray]], C: float
-) -> tuple[np.ndarray, LogisticRegression | None]:
-    """OOF decision values for one binary target, then the head refitted on all rows."""
+    M: sp.csr_matrix,
+    y: np.ndarray,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    C: float,
+    nb: bool,
+) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """OOF decision values for one binary target, then the effective weights on all rows."""
     oof = np.zeros(M.shape[0])
     if y.min() == y.max():
-        return oof + (10.0 if y[0] else -10.0), None
+        return oof + (10.0 if y[0] else -10.0), None, 10.0 if y[0] else -10.0
     for train, test in folds:
         if y[train].min() == y[train].max():
             oof[test] = 10.0 if y[train][0] else -10.0
             continue
-        oof[test] = binary_head(C).fit(M[train], y[train]).decision_function(M[test])
-    return oof, binary_head(C).fit(M, y)
+        head, ratio = _head(M[train], y[train], C, nb)
+        weights = head.coef_[0] * (ratio if ratio is not None else 1.0)
+        oof[test] = M[test] @ weights + head.intercept_[0]
+    head, ratio = _head(M, y, C, nb)
+    return oof, head.coef_[0] * (ratio if ratio is not None else 1.0), float(head.intercept_[0])
 
 
 def fit_heads(
@@ -42,20 +64,23 @@ def fit_heads(
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     C: float,
     n_jobs: int = 1,
+    nb: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit one head per column of Y: (oof decisions (n, K), coef (K, F), intercept (K,))."""
+    """Fit one head per column of Y: (oof decisions (n, K), coef (K, F), intercept (K,)).
+
+    With `nb`, each head sees NB-scaled features; the scaling is folded into its weights,
+    so scoring stays one sparse product.
+    """
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_decisions)(M, Y[:, k], folds, C) for k in range(Y.shape[1])
+        delayed(_fit_decisions)(M, Y[:, k], folds, C, nb) for k in range(Y.shape[1])
     )
-    oof = np.column_stack([decisions for decisions, _ in results])
+    oof = np.column_stack([decisions for decisions, _, _ in results])
     coef = np.zeros((Y.shape[1], M.shape[1]), dtype=np.float32)
     intercept = np.zeros(Y.shape[1])
-    for k, (_, head) in enumerate(results):
-        if head is None:
-            intercept[k] = 10.0 if Y[0, k] else -10.0
-        else:
-            coef[k] = head.coef_[0]
-            intercept[k] = head.intercept_[0]
+    for k, (_, weights, bias) in enumerate(results):
+        if weights is not None:
+            coef[k] = weights
+        intercept[k] = bias
     return oof, coef, intercept
 
 

@@ -27,6 +27,7 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
     def __init__(
         self,
         C: float = 4.0,
+        nb: bool = False,
         cv: int = 5,
         word_ngrams: int = 2,
         syllable_ngrams: int = 3,
@@ -38,6 +39,7 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
         verbose: bool = False,
     ) -> None:
         self.C = C
+        self.nb = nb
         self.cv = cv
         self.word_ngrams = word_ngrams
         self.syllable_ngrams = syllable_ngrams
@@ -62,7 +64,7 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
             self.word_ngrams, self.syllable_ngrams, tuple(self.char_ngrams), self.min_df
         ).fit(docs)
         M = self.features_.transform(docs)
-        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs)
+        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs, self.nb)
         self.platt_ = np.array([fit_platt(oof[:, k], Y[:, k]) for k in range(len(self.classes_))])
         oof_probs = self._normalise(sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))
         self.offsets_ = np.zeros(len(self.classes_))

@@ -27,6 +27,7 @@ from classifier.calibration import (
 )
 from classifier.explain import top_terms
 from classifier.features import Doc, TextFeatures, analyze
+from classifier.normalize import strip_diacritics
 from classifier.taxonomy import (
     CATEGORIES,
     HARM_CATEGORIES,
@@ -101,12 +102,15 @@ class TriageModel(BaseEstimator):
     def __init__(
         self,
         C: float = 8.0,
+        nb: bool = False,
         urgency_C: float = 2.0,
         cv: int = 5,
         word_ngrams: int = 2,
         syllable_ngrams: int = 3,
         char_ngrams: tuple[int, int] = (2, 5),
         min_df: int = 2,
+        block_weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        augment_stripped: bool = True,
         critical_recall: float = 0.9,
         review_margin: float = 0.1,
         explain_top_k: int = 5,
@@ -115,12 +119,15 @@ class TriageModel(BaseEstimator):
         verbose: bool = False,
     ) -> None:
         self.C = C
+        self.nb = nb
         self.urgency_C = urgency_C
         self.cv = cv
         self.word_ngrams = word_ngrams
         self.syllable_ngrams = syllable_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        self.block_weights = block_weights
+        self.augment_stripped = augment_stripped
         self.critical_recall = critical_recall
         self.review_margin = review_margin
         self.explain_top_k = explain_top_k
@@ -138,29 +145,43 @@ class TriageModel(BaseEstimator):
         urgency = np.array([URGENCY_LEVELS.index(item["urgency"]) for item in y])
         primaries = [most_serious(item["categories"]) for item in y]
         folds = cv_folds(primaries, self.cv, self.random_state)
+        n = len(docs)
+        if self.augment_stripped:
+            docs, source, folds = _with_stripped_copies(docs, folds, self.n_jobs)
+            Y, urgency = Y[source], urgency[source]
+        else:
+            source = np.arange(n)
 
         self.features_ = TextFeatures(
-            self.word_ngrams, self.syllable_ngrams, tuple(self.char_ngrams), self.min_df
+            self.word_ngrams,
+            self.syllable_ngrams,
+            tuple(self.char_ngrams),
+            self.min_df,
+            block_weights=tuple(self.block_weights),
         ).fit(docs)
         M = self.features_.transform(docs)
         if self.verbose:
             print(f"features: {M.shape[1]:,} columns; fitting {len(CATEGORIES)} category heads")
-        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs)
-        platt = [fit_platt(oof[:, k], Y[:, k]) for k in range(len(CATEGORIES))]
+        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs, self.nb)
+        oof, Y_original = oof[:n], Y[:n]
+        platt = [fit_platt(oof[:, k], Y_original[:, k]) for k in range(len(CATEGORIES))]
         self.platt_ = np.array(platt)
         oof_probs = sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1])
-        self.thresholds_ = _tune_thresholds(oof_probs, Y)
-        self.cv_macro_f1_ = _primary_macro_f1(oof_probs, self.thresholds_, Y)
+        self.thresholds_ = _tune_thresholds(oof_probs, Y_original)
+        self.cv_macro_f1_ = _primary_macro_f1(oof_probs, self.thresholds_, Y_original)
 
         signals = [detect_signals(doc.norm.plain) for doc in docs]
-        U = self._urgency_matrix(M, oof_probs, signals)
-        oof_urgency = np.zeros((len(docs), len(URGENCY_LEVELS)))
+        U = self._urgency_matrix(M, oof_probs[source], signals)
+        oof_urgency = np.zeros((n, len(URGENCY_LEVELS)))
         for train, test in folds:
             head = OrdinalUrgency(self.urgency_C).fit(U[train], urgency[train])
             oof_urgency[test] = head.predict_proba(U[test])
         self.urgency_ = OrdinalUrgency(self.urgency_C).fit(U, urgency)
+        forced = np.array(
+            [rule_floor(cats, fired) == CRITICAL for cats, fired in zip(self._assign(oof_probs), signals)]
+        )
         self.critical_threshold_ = _critical_threshold(
-            oof_urgency[:, CRITICAL], urgency == CRITICAL, self.critical_recall
+            oof_urgency[:, CRITICAL], urgency[:n] == CRITICAL, forced, self.critical_recall
         )
         self.cv_predictions_ = {"category_probs": oof_probs, "urgency_probs": oof_urgency}
         self.categories_ = CATEGORIES
@@ -316,6 +337,25 @@ class TriageModel(BaseEstimator):
         return reasons
 
 
+def _with_stripped_copies(
+    docs: list[Doc], folds: list[tuple[np.ndarray, np.ndarray]], n_jobs: int
+) -> tuple[list[Doc], np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Add a diacritic-free copy of every report typed with diacritics.
+
+    Returns the docs, the source row of each, and folds in which a copy trains only where
+    its source trains and is never scored out of fold, so no report leaks into its own test.
+    """
+    with_marks = [i for i, doc in enumerate(docs) if strip_diacritics(doc.norm.source) != doc.norm.source][::2]
+    copies = analyze_all([strip_diacritics(docs[i].norm.source) for i in with_marks], n_jobs)
+    source = np.concatenate([np.arange(len(docs)), np.array(with_marks, dtype=int)])
+    copy_rows = len(docs) + np.arange(len(with_marks))
+    extended = []
+    for train, test in folds:
+        in_train = np.isin(source[copy_rows], train)
+        extended.append((np.concatenate([train, copy_rows[in_train]]), test))
+    return docs + copies, source, extended
+
+
 def _primaries(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Index of the primary category per row: the first passing harm column, else `none`."""
     passing = probs >= thresholds
@@ -339,7 +379,7 @@ def _tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
     def objective(candidate: np.ndarray) -> float:
         category = f1_score(Y, probs >= candidate, average="macro", zero_division=0)
-        return _primary_macro_f1(probs, candidate, Y) + 0.5 * category
+        return _primary_macro_f1(probs, candidate, Y) + 0.2 * category
 
     best = objective(thresholds)
     for _ in range(2):
@@ -360,10 +400,18 @@ def _victim_age(metadata: Mapping[str, Any] | None) -> int | None:
     return int(age) if isinstance(age, int | float) else None
 
 
-def _critical_threshold(prob: np.ndarray, is_critical: np.ndarray, recall: float) -> float:
-    """The highest P(critical) threshold whose out-of-fold recall still reaches `recall`."""
+def _critical_threshold(
+    prob: np.ndarray, is_critical: np.ndarray, forced: np.ndarray, recall: float
+) -> float:
+    """The highest P(critical) threshold whose out-of-fold recall still reaches `recall`.
+
+    Reports the rules already make critical (`forced`) count as found at any threshold, so
+    the learned part only has to find the rest.
+    """
     if not is_critical.any():
         return 1.0
-    ranked = np.sort(prob[is_critical])[::-1]
-    needed = int(np.ceil(recall * len(ranked)))
-    return float(min(0.5, ranked[needed - 1]))
+    needed = int(np.ceil(recall * is_critical.sum())) - int(np.sum(forced & is_critical))
+    if needed <= 0:
+        return 0.5
+    ranked = np.sort(prob[is_critical & ~forced])[::-1]
+    return float(min(0.5, ranked[min(needed, len(ranked)) - 1]))

@@ -128,18 +128,20 @@ def clean(text: str) -> str:
     return _SPLIT_LETTERS.sub(lambda m: re.sub(r"[.\-*_]", "", m.group()), text)
 
 
+_RUN3 = re.compile(r"(\w)\1{2,}")
+
+
 def _fold_elongation(word: str) -> str:
-    """'quáaaa' -> 'quá', 'sợooo' -> 'sợ', 'khônggg' -> 'không'."""
+    """'quáaaa' -> 'quá', 'khônggg' -> 'không', 'ơii' -> 'ơi'; 'free' and 'xoong' stay."""
+    word = _RUN3.sub(r"\1", word)
     out: list[str] = []
-    run = 1
     for char in word:
-        if out and strip_diacritics(char) == strip_diacritics(out[-1]):
-            run += 1
-            if char in _VOWELS or run >= 3:
-                continue
-        else:
-            run = 1
+        previous = out[-1] if out else ""
+        if char in _VOWELS and previous not in _VOWELS and strip_diacritics(previous) == char:
+            continue
         out.append(char)
+    if len(out) > 2 and out[-1] == out[-2] and out[-1] not in "eolfst":
+        out.pop()
     return "".join(out)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from classifier.artifacts import load_model, save_model
 from classifier.model import TriageModel
-from training.data import read_table
+from training.data import evaluation_split, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -22,17 +22,24 @@ def samples() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def small_training_set(samples: pd.DataFrame) -> pd.DataFrame:
-    """About 70 reports of each primary category: enough to learn, quick to fit."""
-    return samples.groupby("primary", group_keys=False).apply(
-        lambda group: group.sample(min(len(group), 70), random_state=0)
+def training_split(samples: pd.DataFrame) -> pd.DataFrame:
+    """The training part of the fixed evaluation split (never the held-out reports)."""
+    return samples[~evaluation_split(samples).to_numpy()]
+
+
+@pytest.fixture(scope="session")
+def small_training_set(training_split: pd.DataFrame) -> pd.DataFrame:
+    """About 40 reports of each primary category, for end-to-end runs that train again."""
+    return pd.concat(
+        group.sample(min(len(group), 40), random_state=0)
+        for _, group in training_split.groupby("primary")
     )
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory, small_training_set: pd.DataFrame) -> Path:
-    """A saved, verified model directory (trained on a subset, cv=3)."""
-    frame = small_training_set
+def model_dir(tmp_path_factory: pytest.TempPathFactory, training_split: pd.DataFrame) -> Path:
+    """A saved, verified model trained on the training split (cv=3 to keep it quick)."""
+    frame = training_split
     model = TriageModel(cv=3, n_jobs=2).fit(
         frame["text"].tolist(), frame[["categories", "urgency"]].to_dict("records")
     )
