@@ -17,8 +17,14 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 
 def binary_head(C: float, class_weight: str | None = "balanced") -> LogisticRegression:
-    """The linear model used for every binary head."""
-    return LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", max_iter=1000)
+    """The linear model used for every binary head.
+
+    liblinear's dual solver: with far more features than reports it reaches the same L2
+    optimum tens of times faster than the primal solvers.
+    """
+    return LogisticRegression(
+        C=C, class_weight=class_weight, solver="liblinear", dual=True, max_iter=2000
+    )
 
 
 def log_count_ratio(M: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

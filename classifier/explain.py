@@ -8,45 +8,52 @@ shown, so a rare word (a name, a code, a marker) never leaks into an explanation
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-
 import numpy as np
-import scipy.sparse as sp
 
-from classifier.features import Doc, TextFeatures
+from classifier.features import Doc, Encoded
 from classifier.normalize import PLACEHOLDERS
+
+
+def token_contributions(
+    doc: Doc, encoded: Encoded, row_columns: np.ndarray, row_values: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Each token's share of the linear score `row . weights` (before the intercept)."""
+    scores = np.zeros(len(doc.norm.tokens))
+    if not len(encoded.columns):
+        return scores
+    values = row_values[np.searchsorted(row_columns, encoded.columns)]
+    _, inverse, counts = np.unique(encoded.columns, return_inverse=True, return_counts=True)
+    lengths = encoded.ends - encoded.starts
+    share = values * weights[encoded.columns] / counts[inverse] / lengths
+    for length in np.unique(lengths):
+        mask = lengths == length
+        for offset in range(int(length)):
+            np.add.at(scores, encoded.starts[mask] + offset, share[mask])
+    return scores
 
 
 def top_terms(
     doc: Doc,
-    features: TextFeatures,
-    row: sp.csr_matrix,
+    encoded: Encoded,
+    row_columns: np.ndarray,
+    row_values: np.ndarray,
     weights: np.ndarray,
-    occurrences: list[tuple[int, int, int]],
+    known_syllables: dict[str, int],
     top_k: int = 5,
 ) -> list[str]:
-    """The `top_k` words of `doc` with the largest positive contribution to a linear score.
-
-    `row` is the report's feature row, `weights` one category's coefficients and
-    `occurrences` the (column, start, end) list from `TextFeatures.feature_occurrences`.
-    """
-    values = dict(zip(row.indices.tolist(), row.data.tolist()))
-    counts = Counter(column for column, _, _ in occurrences)
-    token_score = np.zeros(len(doc.norm.tokens))
-    for column, start, end in occurrences:
-        share = values.get(column, 0.0) * weights[column] / counts[column] / (end - start)
-        token_score[start:end] += share
-    word_score: dict[tuple[int, int], float] = defaultdict(float)
-    for start, end in doc.words:
-        word_score[(start, end)] = float(token_score[start:end].sum())
-    vocabulary = features.vectorizers_["s"].vocabulary_
+    """The `top_k` words of `doc` with the largest positive contribution to a linear score."""
+    if not doc.words:
+        return []
+    token_scores = token_contributions(doc, encoded, row_columns, row_values, weights)
+    starts = np.array([start for start, _ in doc.words])
+    word_scores = np.add.reduceat(token_scores, starts)
     terms: list[str] = []
-    for (start, end), score in sorted(word_score.items(), key=lambda item: -item[1]):
-        if score <= 0 or len(terms) >= top_k:
+    for index in np.argsort(-word_scores, kind="stable"):
+        if word_scores[index] <= 0 or len(terms) >= top_k:
             break
+        start, end = doc.words[index]
         tokens = doc.norm.tokens[start:end]
-        stripped = doc.stripped[start:end]
-        if not all(t in PLACEHOLDERS or s in vocabulary for t, s in zip(tokens, stripped)):
+        if not all(t in PLACEHOLDERS or s in known_syllables for t, s in zip(tokens, doc.stripped[start:end])):
             continue
         if any(t in PLACEHOLDERS for t in tokens):
             term = " ".join(f"<{t[2:]}>" if t in PLACEHOLDERS else t for t in tokens)

@@ -14,7 +14,6 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
@@ -26,7 +25,7 @@ from classifier.calibration import (
     sigmoid,
 )
 from classifier.explain import top_terms
-from classifier.features import Doc, TextFeatures, analyze
+from classifier.features import Doc, Encoded, TextFeatures, analyze
 from classifier.normalize import strip_diacritics
 from classifier.taxonomy import (
     CATEGORIES,
@@ -101,9 +100,9 @@ class TriageModel(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 8.0,
+        C: float = 32.0,
         nb: bool = False,
-        urgency_C: float = 2.0,
+        urgency_C: float = 8.0,
         cv: int = 5,
         word_ngrams: int = 2,
         syllable_ngrams: int = 3,
@@ -193,10 +192,8 @@ class TriageModel(BaseEstimator):
     def _urgency_matrix(
         M: sp.csr_matrix, category_probs: np.ndarray, signals: list[list[str]]
     ) -> sp.csr_matrix:
-        return sp.hstack(
-            [M, sp.csr_matrix(category_probs.astype(np.float32)), signal_matrix(signals)],
-            format="csr",
-        )
+        dense = np.hstack([category_probs.astype(np.float32), signal_matrix(signals)])
+        return sp.hstack([M, sp.csr_matrix(dense)], format="csr")
 
     def manifest_fields(self) -> dict[str, Any]:
         """What the manifest records about this model besides hashes and versions."""
@@ -213,11 +210,32 @@ class TriageModel(BaseEstimator):
     def analyze(self, texts: Iterable[str | Doc]) -> list[Doc]:
         return analyze_all(texts, self.n_jobs)
 
-    def category_probabilities(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, np.ndarray]:
+    def category_probabilities(
+        self, docs: Sequence[Doc], encoded: Sequence[Encoded] | None = None
+    ) -> tuple[sp.csr_matrix, np.ndarray]:
         """Feature matrix and calibrated probability of every category, (n, len(CATEGORIES))."""
-        M = self.features_.transform(docs)
-        decisions = np.asarray(M @ self.coef_.T) + self.intercept_
+        if encoded is None:
+            encoded = [self.features_.encode(doc) for doc in docs]
+        M = self.features_.transform_encoded(encoded)
+        decisions = np.asarray(M @ self._columns("coef_")) + self.intercept_
         return M, sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1])
+
+    def _columns(self, name: str) -> np.ndarray:
+        """A head's weights as a C-contiguous (features, outputs) array, made once per process.
+
+        `M @ coef_.T` would copy the transposed weights on every call; on the one-report path
+        that copy cost more than the product itself.
+        """
+        cache = self.__dict__.setdefault("_weights_cache", {})
+        if name not in cache:
+            coef = self.coef_ if name == "coef_" else self.urgency_.coef_
+            cache[name] = np.ascontiguousarray(coef.T)
+        return cache[name]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_weights_cache", None)
+        return state
 
     def _assign(self, probs: np.ndarray) -> list[list[str]]:
         assigned = []
@@ -229,7 +247,11 @@ class TriageModel(BaseEstimator):
     def _urgency(
         self, M: sp.csr_matrix, probs: np.ndarray, signals: list[list[str]], categories: list[list[str]]
     ) -> tuple[np.ndarray, list[int]]:
-        urgency_probs = self.urgency_.predict_proba(self._urgency_matrix(M, probs, signals))
+        weights = self._columns("urgency_")
+        n = M.shape[1]
+        dense = np.hstack([probs, signal_matrix(signals)])
+        decisions = np.asarray(M @ weights[:n]) + dense @ weights[n:] + self.urgency_.intercept_
+        urgency_probs = self.urgency_.proba_from_decisions(decisions)
         levels = []
         for row, cats, fired in zip(urgency_probs, categories, signals):
             if row[CRITICAL] >= self.critical_threshold_:
@@ -258,37 +280,45 @@ class TriageModel(BaseEstimator):
         docs = self.analyze(texts)
         ids = list(ids) if ids is not None else [str(i) for i in range(len(docs))]
         metadata = list(metadata) if metadata is not None else [None] * len(docs)
-        M, probs = self.category_probabilities(docs)
+        encoded = [self.features_.encode(doc) for doc in docs]
+        M, probs = self.category_probabilities(docs, encoded)
         categories = self._assign(probs)
         signals = [
             detect_signals(doc.norm.plain, _victim_age(meta)) for doc, meta in zip(docs, metadata)
         ]
         urgency_probs, levels = self._urgency(M, probs, signals, categories)
-        return [
-            self._record(ids[i], docs[i], M[i], probs[i], categories[i], urgency_probs[i], levels[i], signals[i])
-            for i in range(len(docs))
-        ]
+        records = []
+        for i, doc in enumerate(docs):
+            row = slice(M.indptr[i], M.indptr[i + 1])
+            explanation = {
+                category: top_terms(
+                    doc,
+                    encoded[i],
+                    M.indices[row],
+                    M.data[row],
+                    self.coef_[CATEGORIES.index(category)],
+                    self.features_.vocabulary_["s"],
+                    self.explain_top_k,
+                )
+                for category in categories[i]
+            }
+            records.append(
+                self._record(ids[i], doc, probs[i], categories[i], urgency_probs[i], levels[i], signals[i], explanation)
+            )
+        return records
 
     def _record(
         self,
         report_id: str,
         doc: Doc,
-        row: sp.csr_matrix,
         probs: np.ndarray,
         categories: list[str],
         urgency_probs: np.ndarray,
         level: int,
         signals: list[str],
+        explanation: dict[str, list[str]],
     ) -> dict[str, Any]:
         primary = most_serious(categories)
-        occurrences = self.features_.feature_occurrences(doc)
-        explanation = {
-            category: top_terms(
-                doc, self.features_, row, self.coef_[CATEGORIES.index(category)], occurrences,
-                self.explain_top_k,
-            )
-            for category in categories
-        }
         review = self._review_reasons(doc, probs, categories, urgency_probs, level)
         harm = max(probs[k] for k, c in enumerate(CATEGORIES) if c != NONE)
         within_band = 0.6 * seriousness_weight(primary) + 0.4 * float(harm)
@@ -364,9 +394,25 @@ def _primaries(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.where(passing.any(axis=1), first, CATEGORIES.index(NONE))
 
 
+def _macro_f1(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> float:
+    """Macro-F1 over `n_classes` integer labels (fast: it runs inside threshold search)."""
+    tp = np.bincount(truth[truth == predicted], minlength=n_classes)
+    support = np.bincount(truth, minlength=n_classes)
+    chosen = np.bincount(predicted, minlength=n_classes)
+    denominator = support + chosen
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(n_classes), where=denominator > 0)
+    return float(f1.mean())
+
+
 def _primary_macro_f1(probs: np.ndarray, thresholds: np.ndarray, Y: np.ndarray) -> float:
-    truth = np.array([CATEGORIES.index(most_serious([c for c, v in zip(CATEGORIES, row) if v])) for row in Y])
-    return float(f1_score(truth, _primaries(probs, thresholds), labels=range(len(CATEGORIES)), average="macro", zero_division=0))
+    truth = _primaries(Y.astype(float), np.full(Y.shape[1], 0.5))
+    return _macro_f1(truth, _primaries(probs, thresholds), len(CATEGORIES))
+
+
+def _category_macro_f1(passing: np.ndarray, Y: np.ndarray) -> float:
+    tp = np.sum(passing & (Y == 1), axis=0)
+    denominator = passing.sum(axis=0) + Y.sum(axis=0)
+    return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(Y.shape[1]), where=denominator > 0)))
 
 
 def _tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -378,7 +424,7 @@ def _tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
     thresholds = np.array([best_f1_threshold(probs[:, k], Y[:, k]) for k in range(Y.shape[1])])
 
     def objective(candidate: np.ndarray) -> float:
-        category = f1_score(Y, probs >= candidate, average="macro", zero_division=0)
+        category = _category_macro_f1(probs >= candidate, Y)
         return _primary_macro_f1(probs, candidate, Y) + 0.2 * category
 
     best = objective(thresholds)

@@ -14,8 +14,8 @@ from collections.abc import Collection
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 
+from classifier.calibration import binary_head, sigmoid
 from classifier.taxonomy import NONE, URGENCY_LEVELS
 
 # Patterns run on the diacritic-free, teencode-expanded text (numbers kept), so
@@ -79,13 +79,13 @@ def detect_signals(plain_text: str, victim_age: int | None = None) -> list[str]:
     return fired
 
 
-def signal_matrix(signal_lists: list[list[str]]) -> sp.csr_matrix:
+def signal_matrix(signal_lists: list[list[str]]) -> np.ndarray:
     """One indicator column per signal, in `SIGNALS` order."""
     rows = np.zeros((len(signal_lists), len(SIGNALS)), dtype=np.float32)
     for i, fired in enumerate(signal_lists):
         for name in fired:
             rows[i, SIGNALS.index(name)] = 1.0
-    return sp.csr_matrix(rows)
+    return rows
 
 
 def rule_floor(categories: Collection[str], signals: Collection[str]) -> int:
@@ -118,28 +118,33 @@ class OrdinalUrgency(BaseEstimator, ClassifierMixin):
     def fit(self, X: sp.spmatrix, y: np.ndarray) -> OrdinalUrgency:
         y = np.asarray(y)
         self.classes_ = np.arange(len(URGENCY_LEVELS))
-        self.models_: list[LogisticRegression | float] = []
-        for k in range(len(URGENCY_LEVELS) - 1):
+        steps = len(URGENCY_LEVELS) - 1
+        self.coef_ = np.zeros((steps, X.shape[1]), dtype=np.float32)
+        self.intercept_ = np.zeros(steps)
+        for k in range(steps):
             target = (y > k).astype(int)
             if target.min() == target.max():
-                self.models_.append(float(target[0]))
+                self.intercept_[k] = 30.0 if target[0] else -30.0
                 continue
-            model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
-            self.models_.append(model.fit(X, target))
+            model = binary_head(self.C, self.class_weight).fit(X, target)
+            self.coef_[k] = model.coef_[0]
+            self.intercept_[k] = model.intercept_[0]
         return self
 
-    def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
-        above = np.column_stack(
-            [
-                np.full(X.shape[0], m) if isinstance(m, float) else m.predict_proba(X)[:, 1]
-                for m in self.models_
-            ]
-        )
-        above = np.minimum.accumulate(above, axis=1)
-        ones = np.ones((X.shape[0], 1))
-        zeros = np.zeros((X.shape[0], 1))
+    def decision_function(self, X: sp.spmatrix) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    @staticmethod
+    def proba_from_decisions(decisions: np.ndarray) -> np.ndarray:
+        """P(level) from the cumulative P(level > k), kept monotone so no level goes negative."""
+        above = np.minimum.accumulate(sigmoid(decisions), axis=1)
+        ones = np.ones((decisions.shape[0], 1))
+        zeros = np.zeros((decisions.shape[0], 1))
         cumulative = np.hstack([ones, above, zeros])
         return cumulative[:, :-1] - cumulative[:, 1:]
+
+    def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
+        return self.proba_from_decisions(self.decision_function(X))
 
     def predict(self, X: sp.spmatrix) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)

@@ -11,7 +11,7 @@ import typer
 from tqdm.auto import tqdm
 
 from classifier.artifacts import ArtifactError, load_model
-from classifier.settings import get_settings
+from classifier.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 data_app = typer.Typer(no_args_is_help=True, help="Check and describe labelled data.")
@@ -27,7 +27,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _load(model_dir: Path | None) -> tuple[Any, dict]:
-    directory = model_dir or get_settings().model_dir
+    directory = model_dir or Settings().model_dir
     if not (directory / "manifest.json").exists():
         _fail(f"no model at {directory}: build the default one with `make model` (or `triage train --output {directory}`)")
     try:
@@ -53,7 +53,7 @@ def train(
     from training.data import DataError
     from training.train import summary_lines, train_generic, train_taxonomy
 
-    settings = get_settings()
+    settings = Settings()
     paths = [str(p) for p in (data or [settings.samples_dir])]
     output = output or settings.model_dir
     if (text_column is None) != (label_column is None):
@@ -70,7 +70,7 @@ def train(
     if mlflow:
         from training.tracking import log_run
 
-        logged = log_run(result, Path(output), paths, registered_name, promote)
+        logged = log_run(result, Path(output), paths, registered_name, promote, settings)
         state = "now champion" if logged["champion"] else "champion unchanged (held-out macro-F1 lower)"
         typer.echo(f"MLflow: {logged['registered_model']} version {logged['version']}, {state}")
 
@@ -193,7 +193,7 @@ def data_check(path: Annotated[list[Path] | None, typer.Argument(help="Files or 
     """Validate report files against the taxonomy; prints `file:line: problem` for each."""
     from training.data import DataError, check_paths
 
-    paths = path or [get_settings().samples_dir]
+    paths = path or [Settings().samples_dir]
     try:
         problems = check_paths(paths)
     except DataError as error:
@@ -213,7 +213,7 @@ def data_card(
     """Print (or write into the data card) the counts by primary, urgency, style and source."""
     from training.datacard import card_tables, write_card
 
-    samples = path or get_settings().samples_dir
+    samples = path or Settings().samples_dir
     if write:
         changed = write_card(samples)
         typer.echo(f"{samples / 'README.md'} {'updated' if changed else 'already current'}")

@@ -15,7 +15,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from classifier.settings import REGISTERED_MODEL, get_settings
+from classifier.settings import REGISTERED_MODEL, Settings
 from classifier.taxonomy import CATEGORIES
 from training.plots import calibration_figure, confusion_figure
 from training.train import TrainResult, primary_metric
@@ -51,9 +51,15 @@ def _flat_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]
     return flat
 
 
-def log_run(result: TrainResult, output: Path, data_paths: list[str], registered_name: str | None, promote: bool) -> dict[str, Any]:
+def log_run(
+    result: TrainResult,
+    output: Path,
+    data_paths: list[str],
+    registered_name: str | None,
+    promote: bool,
+    settings: Settings,
+) -> dict[str, Any]:
     """Log a finished training run; returns the registered version and whether it became champion."""
-    settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(settings.resolved_tracking_uri)
     mode = result.manifest.get("mode", "taxonomy")
