@@ -18,9 +18,10 @@ class _Pyfunc(mlflow.pyfunc.PythonModel):
         return model_input
 
 
-@pytest.fixture
-def tracking_uri(tmp_path, model_dir):
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory, model_dir):
     """A registry holding `model_dir` as the champion, logged like training/tracking.py does."""
+    tmp_path = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
     try:

@@ -1,0 +1,1 @@
+"""HTTP routes, thin: validate, call into the service modules, shape the response."""

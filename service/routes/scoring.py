@@ -1,0 +1,53 @@
+"""`POST /score` and `POST /score/batch`: what the routing system calls before assignment."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import JSONResponse
+
+from service.auth import require_api_key
+from service.deps import MetricsDep, ModelDep, StoreDep
+from service.limits import limited_batch, limited_report
+from service.schemas import BatchIn, BatchResult, ReportIn, ScoreResult
+from service.scoring import score_and_record
+
+router = APIRouter(tags=["scoring"], dependencies=[Depends(require_api_key)])
+ERRORS = {
+    401: {"description": "Missing or invalid API key"},
+    413: {"description": "Body larger than TRIAGE_MAX_BODY_BYTES"},
+    422: {"description": "Invalid report: unknown field, empty or too long text, batch too big"},
+    503: {"description": "No model loaded, or the audit store cannot record the result"},
+}
+
+
+def _latency_ms(request: Request) -> float:
+    return round((time.perf_counter() - request.state.started) * 1000, 2)
+
+
+@router.post("/score", response_model=ScoreResult, responses=ERRORS)
+def score(
+    report: Annotated[ReportIn, Depends(limited_report)],
+    request: Request,
+    loaded: ModelDep,
+    store: StoreDep,
+    metrics: MetricsDep,
+) -> JSONResponse:
+    """Score one report; the result is returned only once its audit row is committed."""
+    [result] = score_and_record(loaded, store, metrics, [report], request.state.request_id)
+    return JSONResponse({**result, "latency_ms": _latency_ms(request)})
+
+
+@router.post("/score/batch", response_model=BatchResult, responses=ERRORS)
+def score_batch(
+    batch: Annotated[BatchIn, Depends(limited_batch)],
+    request: Request,
+    loaded: ModelDep,
+    store: StoreDep,
+    metrics: MetricsDep,
+) -> JSONResponse:
+    """Score up to 256 reports in one vectorised call; results keep the request's order."""
+    results = score_and_record(loaded, store, metrics, batch.reports, request.state.request_id)
+    return JSONResponse({"results": results, "latency_ms": _latency_ms(request)})
