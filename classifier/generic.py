@@ -26,7 +26,7 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
 
     def __init__(
         self,
-        C: float = 4.0,
+        C: float = 1.0,
         nb: bool = False,
         cv: int = 5,
         word_ngrams: int = 2,

@@ -27,7 +27,7 @@ URL, EMAIL, PHONE, MENTION, NUMBER, EMOJI = (
 PLACEHOLDERS = frozenset({URL, EMAIL, PHONE, MENTION, NUMBER, EMOJI})
 
 _INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x034F, 0x061C, 0x180E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF]
+    [0x00AD, 0x034F, 0x061C, 0x180E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFE0E, 0xFE0F, 0xFEFF]
     + list(range(0x200B, 0x2010))
     + list(range(0x202A, 0x202F))
     + list(range(0x2066, 0x206A)),
@@ -51,7 +51,7 @@ _SPECIAL = re.compile(
 # A word: letters, digits and the leet/look-alike symbols that can sit inside one.
 _WORD = re.compile(r"[^\W_]+(?:[@$][^\W_]+)*|[@$](?=[^\W_])[^\W_]+")
 _EMOJI = re.compile(
-    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U00002b00-\U00002bff\U0000fe0f\U0001f1e6-\U0001f1ff]"
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U00002b00-\U00002bff\U0001f1e6-\U0001f1ff]"
 )
 # Letters separated by single dots, dashes or stars: "g.ử.i", "s-e-x", "n*u*d*e".
 _SPLIT_LETTERS = re.compile(r"(?<![^\W_])(?:[^\W\d_][.\-*_]){2,}[^\W\d_](?![^\W_])")
