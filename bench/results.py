@@ -17,8 +17,10 @@ HEADER = "# Benchmark results\n\nWritten by `make bench`; each section is replac
 def machine_lines() -> list[str]:
     versions = ", ".join(f"{k} {v}" for k, v in library_versions().items())
     return [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.platform(terse=True)}; {versions}.",
+        (
+            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
+            f"{platform.platform(terse=True)}; {versions}."
+        ),
     ]
 
 
@@ -26,6 +28,6 @@ def write_section(title: str, body: str) -> None:
     """Replace (or add) the `## title` section of RESULTS.md."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
     section = f"## {title}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     RESULTS.write_text(text, encoding="utf-8")

@@ -36,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     metrics = result.metrics
     lines = [
-        "Command: `python -m bench.vihsd` (same path as `triage train --data ../shared/datasets/vihsd/train.csv "
-        "--text-column free_text --label-column label_id` then `triage evaluate` on dev.csv).",
+        (
+            "Command: `python -m bench.vihsd` (same path as `triage train --data "
+            "../shared/datasets/vihsd/train.csv --text-column free_text --label-column label_id` "
+            "then `triage evaluate` on dev.csv)."
+        ),
         "",
         *machine_lines(),
         "",

@@ -29,7 +29,6 @@ from classifier.features import Doc, Encoded, TextFeatures, analyze
 from classifier.normalize import strip_diacritics
 from classifier.taxonomy import (
     CATEGORIES,
-    HARM_CATEGORIES,
     NONE,
     URGENCY_LEVELS,
     most_serious,

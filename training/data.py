@@ -6,11 +6,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 from classifier.taxonomy import CATEGORIES, NONE, STYLE_TAGS, URGENCY_LEVELS, most_serious
@@ -97,10 +97,7 @@ def check_rows(rows: list[dict]) -> list[Problem]:
     problems: list[Problem] = []
     seen_ids: dict[str, str] = {}
     for row in rows:
-        where = (row["_file"], row["_line"])
-
-        def add(message: str) -> None:
-            problems.append(Problem(*where, message))
+        add = partial(_report, problems, row["_file"], row["_line"])
 
         missing = [key for key in REQUIRED if key not in row]
         if missing:
@@ -114,7 +111,7 @@ def check_rows(rows: list[dict]) -> list[Problem]:
         elif row["id"] in seen_ids:
             add(f"duplicate id {row['id']!r} (first at {seen_ids[row['id']]})")
         else:
-            seen_ids[row["id"]] = f"{where[0]}:{where[1]}"
+            seen_ids[row["id"]] = f"{row['_file']}:{row['_line']}"
         if not isinstance(row["text"], str) or not row["text"].strip():
             add("`text` must be a non-empty string")
         categories = row["categories"]
@@ -144,6 +141,10 @@ def check_rows(rows: list[dict]) -> list[Problem]:
         if not isinstance(row["source"], str) or not row["source"]:
             add("`source` must be a non-empty string")
     return problems
+
+
+def _report(problems: list[Problem], file: str, line: int, message: str) -> None:
+    problems.append(Problem(file, line, message))
 
 
 def near_duplicate_pairs(texts: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple[int, int, float]]:
@@ -236,7 +237,7 @@ def evaluation_split(frame: pd.DataFrame, test_share: float = TEST_SHARE) -> pd.
     held_out: set[str] = set()
     for _, keys in group_primary.groupby(group_primary):
         ranked = sorted(keys.index, key=lambda key: hashlib.sha256(key.encode()).hexdigest())
-        held_out.update(ranked[: int(round(len(ranked) * test_share))])
+        held_out.update(ranked[: round(len(ranked) * test_share)])
     return groups.isin(held_out)
 
 

@@ -68,7 +68,7 @@ def write_card(samples: Path) -> bool:
     readme = samples / "README.md"
     text = readme.read_text(encoding="utf-8")
     fresh = f"{START}\n{card_tables(samples)}\n{END}"
-    updated = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: fresh, text, flags=re.S)
+    updated = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: fresh, text, flags=re.DOTALL)
     if updated != text:
         readme.write_text(updated, encoding="utf-8")
     return updated != text

@@ -83,8 +83,8 @@ def train_taxonomy(
         {
             "metrics": metrics,
             "training_data_sha256": file_sha256(paths),
-            "training_rows": int(len(train)),
-            "held_out_rows": int(len(test)),
+            "training_rows": len(train),
+            "held_out_rows": len(test),
             "search": search,
         },
     )
@@ -139,8 +139,8 @@ def train_generic(
         {
             "metrics": metrics,
             "training_data_sha256": file_sha256(paths),
-            "training_rows": int(len(train)),
-            "held_out_rows": int(len(test)),
+            "training_rows": len(train),
+            "held_out_rows": len(test),
             "skipped_rows": skipped,
             "text_column": text_column,
             "label_column": label_column,
@@ -164,8 +164,10 @@ def summary_lines(result: TrainResult) -> list[str]:
     lines = [
         f"model {result.manifest['model_version']} saved ({result.seconds:.0f} s)",
         f"search: {result.search}",
-        f"held-out macro-F1 {metrics['macro_f1']:.3f} on {metrics['n']} rows "
-        f"(cross-validated on training rows: {metrics['cv_macro_f1']:.3f})",
+        (
+            f"held-out macro-F1 {metrics['macro_f1']:.3f} on {metrics['n']} rows "
+            f"(cross-validated on training rows: {metrics['cv_macro_f1']:.3f})"
+        ),
     ]
     if "critical_recall" in metrics:
         lines.append(
