@@ -18,7 +18,6 @@ from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
 from classifier.calibration import (
-    THRESHOLD_GRID,
     best_f1_threshold,
     fit_heads,
     fit_platt,
@@ -142,11 +141,12 @@ class TriageModel(BaseEstimator):
         Y = np.array([[c in item["categories"] for c in CATEGORIES] for item in y], dtype=int)
         urgency = np.array([URGENCY_LEVELS.index(item["urgency"]) for item in y])
         primaries = [most_serious(item["categories"]) for item in y]
+        P = np.eye(len(CATEGORIES), dtype=int)[[CATEGORIES.index(p) for p in primaries]]
         folds = cv_folds(primaries, self.cv, self.random_state)
         n = len(docs)
         if self.augment_stripped:
             docs, source, folds = _with_stripped_copies(docs, folds, self.n_jobs)
-            Y, urgency = Y[source], urgency[source]
+            Y, P, urgency = Y[source], P[source], urgency[source]
         else:
             source = np.arange(n)
 
@@ -165,8 +165,14 @@ class TriageModel(BaseEstimator):
         platt = [fit_platt(oof[:, k], Y_original[:, k]) for k in range(len(CATEGORIES))]
         self.platt_ = np.array(platt)
         oof_probs = sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1])
-        self.thresholds_ = _tune_thresholds(oof_probs, Y_original)
-        self.cv_macro_f1_ = _primary_macro_f1(oof_probs, self.thresholds_, Y_original)
+        self.thresholds_ = np.array(
+            [best_f1_threshold(oof_probs[:, k], Y_original[:, k]) for k in range(len(CATEGORIES))]
+        )
+        oof_primary, self.primary_coef_, self.primary_intercept_ = fit_heads(
+            M, P, folds, self.C, self.n_jobs, self.nb
+        )
+        oof_primary = oof_primary[:n].argmax(axis=1)
+        self.cv_macro_f1_ = _macro_f1(P[:n].argmax(axis=1), oof_primary, len(CATEGORIES))
 
         signals = [detect_signals(doc.norm.plain) for doc in docs]
         U = self._urgency_matrix(M, oof_probs[source], signals)
@@ -176,7 +182,10 @@ class TriageModel(BaseEstimator):
             oof_urgency[test] = head.predict_proba(U[test])
         self.urgency_ = OrdinalUrgency(self.urgency_C).fit(U, urgency)
         forced = np.array(
-            [rule_floor(cats, fired) == CRITICAL for cats, fired in zip(self._assign(oof_probs), signals)]
+            [
+                rule_floor(cats, fired) == CRITICAL
+                for cats, fired in zip(self._assign(oof_probs, oof_primary), signals)
+            ]
         )
         self.critical_threshold_ = _critical_threshold(
             oof_urgency[:, CRITICAL], urgency[:n] == CRITICAL, forced, self.critical_recall
@@ -211,13 +220,14 @@ class TriageModel(BaseEstimator):
 
     def category_probabilities(
         self, docs: Sequence[Doc], encoded: Sequence[Encoded] | None = None
-    ) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Feature matrix and calibrated probability of every category, (n, len(CATEGORIES))."""
+    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Feature matrix, calibrated probability of every category (n, K), primary index (n,)."""
         if encoded is None:
             encoded = [self.features_.encode(doc) for doc in docs]
         M = self.features_.transform_encoded(encoded)
         decisions = np.asarray(M @ self._columns("coef_")) + self.intercept_
-        return M, sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1])
+        primary = (np.asarray(M @ self._columns("primary_coef_")) + self.primary_intercept_).argmax(axis=1)
+        return M, sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1]), primary
 
     def _columns(self, name: str) -> np.ndarray:
         """A head's weights as a C-contiguous (features, outputs) array, made once per process.
@@ -227,7 +237,7 @@ class TriageModel(BaseEstimator):
         """
         cache = self.__dict__.setdefault("_weights_cache", {})
         if name not in cache:
-            coef = self.coef_ if name == "coef_" else self.urgency_.coef_
+            coef = self.urgency_.coef_ if name == "urgency_" else getattr(self, name)
             cache[name] = np.ascontiguousarray(coef.T)
         return cache[name]
 
@@ -236,11 +246,24 @@ class TriageModel(BaseEstimator):
         state.pop("_weights_cache", None)
         return state
 
-    def _assign(self, probs: np.ndarray) -> list[list[str]]:
+    def _assign(self, probs: np.ndarray, primary: np.ndarray) -> list[list[str]]:
+        """Categories of each report: its primary, then the less serious categories that pass.
+
+        The primary head is trained on the taxonomy's `primary` label, so it has learnt the
+        order of seriousness from the data; a more serious category that passes its own
+        threshold is not assigned but sends the report to review (`more_serious_category`).
+        """
         assigned = []
-        for row in probs:
-            harm = [c for k, c in enumerate(CATEGORIES) if c != NONE and row[k] >= self.thresholds_[k]]
-            assigned.append(harm or [NONE])
+        for row, first in zip(probs, primary):
+            if CATEGORIES[first] == NONE:
+                assigned.append([NONE])
+                continue
+            rest = [
+                CATEGORIES[k]
+                for k in range(first + 1, len(CATEGORIES))
+                if CATEGORIES[k] != NONE and row[k] >= self.thresholds_[k]
+            ]
+            assigned.append([CATEGORIES[first], *rest])
         return assigned
 
     def _urgency(
@@ -262,8 +285,8 @@ class TriageModel(BaseEstimator):
 
     def predict_categories(self, X: Iterable[str | Doc]) -> list[list[str]]:
         """The categories that pass their thresholds, `["none"]` when none does."""
-        _, probs = self.category_probabilities(self.analyze(X))
-        return self._assign(probs)
+        _, probs, primary = self.category_probabilities(self.analyze(X))
+        return self._assign(probs, primary)
 
     def predict(self, X: Iterable[str | Doc]) -> np.ndarray:
         """The primary category of each report."""
@@ -280,8 +303,8 @@ class TriageModel(BaseEstimator):
         ids = list(ids) if ids is not None else [str(i) for i in range(len(docs))]
         metadata = list(metadata) if metadata is not None else [None] * len(docs)
         encoded = [self.features_.encode(doc) for doc in docs]
-        M, probs = self.category_probabilities(docs, encoded)
-        categories = self._assign(probs)
+        M, probs, primary = self.category_probabilities(docs, encoded)
+        categories = self._assign(probs, primary)
         signals = [
             detect_signals(doc.norm.plain, _victim_age(meta)) for doc, meta in zip(docs, metadata)
         ]
@@ -349,6 +372,9 @@ class TriageModel(BaseEstimator):
         near = np.abs(probs[harm] - self.thresholds_[harm]) < self.review_margin
         if near.any():
             reasons.append("near_threshold")
+        first = CATEGORIES.index(categories[0])
+        if any(probs[k] >= self.thresholds_[k] for k in range(first) if CATEGORIES[k] != NONE):
+            reasons.append("more_serious_category")
         none_k = CATEGORIES.index(NONE)
         if categories == [NONE]:
             if probs[none_k] < self.thresholds_[none_k]:
@@ -385,14 +411,6 @@ def _with_stripped_copies(
     return docs + copies, source, extended
 
 
-def _primaries(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Index of the primary category per row: the first passing harm column, else `none`."""
-    passing = probs >= thresholds
-    passing[:, CATEGORIES.index(NONE)] = False
-    first = passing.argmax(axis=1)
-    return np.where(passing.any(axis=1), first, CATEGORIES.index(NONE))
-
-
 def _macro_f1(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> float:
     """Macro-F1 over `n_classes` integer labels (fast: it runs inside threshold search)."""
     tp = np.bincount(truth[truth == predicted], minlength=n_classes)
@@ -401,41 +419,6 @@ def _macro_f1(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> float
     denominator = support + chosen
     f1 = np.divide(2 * tp, denominator, out=np.zeros(n_classes), where=denominator > 0)
     return float(f1.mean())
-
-
-def _primary_macro_f1(probs: np.ndarray, thresholds: np.ndarray, Y: np.ndarray) -> float:
-    truth = _primaries(Y.astype(float), np.full(Y.shape[1], 0.5))
-    return _macro_f1(truth, _primaries(probs, thresholds), len(CATEGORIES))
-
-
-def _category_macro_f1(passing: np.ndarray, Y: np.ndarray) -> float:
-    tp = np.sum(passing & (Y == 1), axis=0)
-    denominator = passing.sum(axis=0) + Y.sum(axis=0)
-    return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(Y.shape[1]), where=denominator > 0)))
-
-
-def _tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Per-category thresholds: best F1 each, then coordinate ascent on primary macro-F1.
-
-    `primary` takes the most serious passing category, so one loose threshold on a serious
-    category steals reports from the others; tuning for the primary decision fixes that.
-    """
-    thresholds = np.array([best_f1_threshold(probs[:, k], Y[:, k]) for k in range(Y.shape[1])])
-
-    def objective(candidate: np.ndarray) -> float:
-        category = _category_macro_f1(probs >= candidate, Y)
-        return _primary_macro_f1(probs, candidate, Y) + 0.2 * category
-
-    best = objective(thresholds)
-    for _ in range(2):
-        for k in range(Y.shape[1]):
-            for value in THRESHOLD_GRID:
-                trial = thresholds.copy()
-                trial[k] = value
-                score = objective(trial)
-                if score > best + 1e-6:
-                    best, thresholds = score, trial
-    return thresholds
 
 
 def _victim_age(metadata: Mapping[str, Any] | None) -> int | None:
