@@ -35,8 +35,8 @@ _INVISIBLE = dict.fromkeys(
 )
 # Cyrillic and Greek letters that look like Latin ones ("sех" with Cyrillic е and х).
 _LOOKALIKES = str.maketrans(
-    "аеорсухіјѕԁӏАЕОРСУХІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧαεικνορτυχ",
-    "aeopcyxijsdlAEOPCYXIJSABEHIKMNOPTYXaeikvoptux",
+    "аеорсухіјѕԁӏАЕОРСУХІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧαεικνορτυχÐ",
+    "aeopcyxijsdlAEOPCYXIJSABEHIKMNOPTYXaeikvoptuxĐ",
 )
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
@@ -128,16 +128,22 @@ def clean(text: str) -> str:
     return _SPLIT_LETTERS.sub(lambda m: re.sub(r"[.\-*_]", "", m.group()), text)
 
 
+_U_HORN = frozenset("ưứừửữự")  # "ưu" is a real rhyme (cứu, lưu), not an elongated "ư"
 _RUN3 = re.compile(r"(\w)\1{2,}")
 
 
 def _fold_elongation(word: str) -> str:
-    """'quáaaa' -> 'quá', 'khônggg' -> 'không', 'ơii' -> 'ơi'; 'free' and 'xoong' stay."""
+    """'quáaaa' -> 'quá', 'khônggg' -> 'không', 'ơii' -> 'ơi'; 'free', 'xoong', 'cứu' stay."""
     word = _RUN3.sub(r"\1", word)
     out: list[str] = []
     for char in word:
         previous = out[-1] if out else ""
-        if char in _VOWELS and previous not in _VOWELS and strip_diacritics(previous) == char:
+        if (
+            char in _VOWELS
+            and previous not in _VOWELS
+            and strip_diacritics(previous) == char
+            and not (char == "u" and previous in _U_HORN)
+        ):
             continue
         out.append(char)
     if len(out) > 2 and out[-1] == out[-2] and out[-1] not in "eolfst":

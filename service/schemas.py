@@ -30,8 +30,10 @@ class ReportMetadata(BaseModel):
     channel: str | None = Field(None, max_length=100, description="Where the report came in.")
     platform: str | None = Field(None, max_length=100, description="The platform it is about.")
     reported_url: str | None = Field(None, max_length=2048, description="The reported link.")
+    # strict: lax mode would read `true` as age 1 and "11" as 11; an age must be a JSON integer.
     victim_age: int | None = Field(
-        None, ge=0, le=120, description="A stated age of the child; under 13 raises urgency."
+        None, ge=0, le=120, strict=True,
+        description="A stated age of the child; under 13 raises urgency.",
     )
 
 
@@ -39,7 +41,10 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": SCORE_EXAMPLES})
 
     id: ReportId
+    # min_length also makes pydantic check the string is valid Unicode: a lone surrogate
+    # ("\ud800" in the JSON) is a 422 here instead of a 500 when the audit store hashes it.
     text: str = Field(
+        min_length=1,
         description="The report as written, Vietnamese; at most TRIAGE_MAX_TEXT_CHARS "
         "(default 20,000) characters, not empty."
     )
@@ -142,6 +147,24 @@ class ReadyOut(BaseModel):
     status: str
     model_version: str | None
     model_uri: str | None
+
+
+class ErrorOut(BaseModel):
+    """Every error but 422: what went wrong, never an echo of the report."""
+
+    detail: str
+
+
+class Problem(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. [\"body\", \"text\"].")
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(BaseModel):
+    """A 422: one entry per problem, without the offending input."""
+
+    detail: list[Problem]
 
 
 class ModelOut(BaseModel):

@@ -3,6 +3,8 @@
 The URL is `TRIAGE_DATABASE_URL` (default: SQLite at `<data_dir>/triage.db`), so a team can
 point it at PostgreSQL. Rows are only ever inserted: scoring the same report id twice keeps
 both rows. Report text is stored only with `TRIAGE_STORE_TEXT=true`; its sha256 always is.
+The result's `explanation` quotes words of the report (a child's name, a street), so without
+`TRIAGE_STORE_TEXT=true` it is left out of the stored result too.
 
 SQLite runs in WAL mode with `synchronous=FULL`. A 200 from /score promises the audit row is
 committed, and with FULL the WAL is fsynced at every commit, so an acknowledged row survives
@@ -126,6 +128,11 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def without_quotes(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without its explanation, whose terms are the reporter's own words."""
+    return {key: value for key, value in result.items() if key != "explanation"}
+
+
 class AuditStore:
     """Scored reports and feedback; every write commits before the method returns."""
 
@@ -151,7 +158,7 @@ class AuditStore:
                 "text_sha256": text_sha256(report.text),
                 "text": report.text if self.store_text else None,
                 "report_metadata": report.metadata,
-                "result": report.result,
+                "result": report.result if self.store_text else without_quotes(report.result),
             }
             for report in reports
         ]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from service.auth import require_admin_key
 from service.deps import HolderDep, MetricsDep, SettingsDep
+from service.errors import error_responses
 from service.holder import ModelLoadError
 from service.lifecycle import reload_model
 from service.schemas import ReloadIn, ReloadOut
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(requir
 @router.post(
     "/reload",
     response_model=ReloadOut,
-    responses={409: {"description": "The new model failed verification; the old one keeps serving"}},
+    responses=error_responses(400, 401, 403, 409, 413, 422),
 )
 def reload(
     holder: HolderDep, metrics: MetricsDep, settings: SettingsDep, body: ReloadIn | None = None

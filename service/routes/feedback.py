@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from service.auth import require_api_key
 from service.deps import MetricsDep, StoreDep
+from service.errors import error_responses
 from service.schemas import FeedbackIn, FeedbackOut
 from service.store import Correction
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["feedback"], dependencies=[Depends(require_api_key)])
     "/feedback",
     status_code=201,
     response_model=FeedbackOut,
-    responses={404: {"description": "The report id was never scored"}},
+    responses=error_responses(400, 401, 403, 404, 413, 422, 503),
 )
 def add_feedback(body: FeedbackIn, store: StoreDep, metrics: MetricsDep) -> dict:
     """Record a correction of the latest scoring of a report (committed before the 201)."""

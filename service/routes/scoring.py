@@ -10,17 +10,13 @@ from starlette.responses import JSONResponse
 
 from service.auth import require_api_key
 from service.deps import MetricsDep, ModelDep, StoreDep
+from service.errors import error_responses
 from service.limits import limited_batch, limited_report
 from service.schemas import BatchIn, BatchResult, ReportIn, ScoreResult
 from service.scoring import score_and_record
 
 router = APIRouter(tags=["scoring"], dependencies=[Depends(require_api_key)])
-ERRORS = {
-    401: {"description": "Missing or invalid API key"},
-    413: {"description": "Body larger than TRIAGE_MAX_BODY_BYTES"},
-    422: {"description": "Invalid report: unknown field, empty or too long text, batch too big"},
-    503: {"description": "No model loaded, or the audit store cannot record the result"},
-}
+ERRORS = error_responses(400, 401, 403, 413, 422, 503)
 
 
 def _latency_ms(request: Request) -> float:

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from service.auth import require_api_key
 from service.deps import HolderDep, MetricsDep, ModelDep
+from service.errors import error_responses
 from service.schemas import ModelOut, ReadyOut
 
 router = APIRouter(tags=["status"])
@@ -28,7 +29,12 @@ def ready(holder: HolderDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "model_version": loaded.version, "model_uri": loaded.uri})
 
 
-@router.get("/model", response_model=ModelOut, dependencies=[Depends(require_api_key)])
+@router.get(
+    "/model",
+    response_model=ModelOut,
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(401, 403, 503),
+)
 def model_card(loaded: ModelDep) -> ModelOut:
     """What is serving: version, labels, thresholds and held-out metrics from its manifest."""
     manifest = loaded.manifest
