@@ -161,6 +161,7 @@ def _word_tokens(word: str) -> list[str]:
     """Normalise one lower-case word into zero or more syllables."""
     if word.isdigit():
         return [NUMBER]
+    word = _fold_elongation(word)
     if any(c.isdigit() or c in "@$" for c in word):
         letters = sum(c.isalpha() for c in word)
         if letters >= 2:
@@ -168,7 +169,6 @@ def _word_tokens(word: str) -> list[str]:
         else:
             lexical = teencode_lexicon().get(word)
             return lexical.split() if lexical else [NUMBER if word[0].isdigit() else word]
-    word = _fold_elongation(word)
     lexical = teencode_lexicon().get(word)
     if lexical:
         return lexical.split()
