@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from classifier.artifacts import load_model, save_model
+from classifier.artifacts import MANIFEST_FILE, MODEL_FILE, load_model, save_model, sha256_file
 from classifier.model import TriageModel
 from training.data import evaluation_split, read_table
 
@@ -51,3 +53,34 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, training_split: pd.DataF
 @pytest.fixture(scope="session")
 def model(model_dir: Path) -> TriageModel:
     return load_model(model_dir)[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _unpickle_each_model_once() -> Iterator[None]:
+    """Share the unpickled model between the ~100 apps the tests build.
+
+    Unpickling is most of `create_app`'s time. A directory is loaded for real the first
+    time, and again whenever its manifest or artifact bytes change, so hash verification
+    still decides every load; the smoke prediction runs on every load as in production.
+    """
+    import service.holder
+
+    loaded: dict[tuple[str, str, str], tuple[Any, dict[str, Any]]] = {}
+
+    def load_once(directory: str | Path) -> tuple[Any, dict[str, Any]]:
+        directory = Path(directory)
+        try:
+            key = (
+                str(directory.resolve()),
+                (directory / MANIFEST_FILE).read_text(encoding="utf-8"),
+                sha256_file(directory / MODEL_FILE),
+            )
+        except OSError:
+            return load_model(directory)
+        if key not in loaded:
+            loaded[key] = load_model(directory)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service.holder, "load_model", load_once)
+        yield

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from classifier.artifacts import MANIFEST_FILE, MODEL_FILE, load_model, sha256_file
 from classifier.settings import Settings
 from service.app import create_app
 
@@ -31,32 +30,6 @@ def _no_triage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("TRIAGE_") or name == "MLFLOW_TRACKING_URI":
             monkeypatch.delenv(name)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _unpickle_each_model_once() -> Iterator[None]:
-    """Unpickle each (directory, manifest, artifact bytes) once; any change loads for real."""
-    import service.holder
-
-    loaded: dict[tuple[str, str, str], tuple[Any, dict[str, Any]]] = {}
-
-    def load_once(directory: str | Path) -> tuple[Any, dict[str, Any]]:
-        directory = Path(directory)
-        try:
-            key = (
-                str(directory.resolve()),
-                (directory / MANIFEST_FILE).read_text(encoding="utf-8"),
-                sha256_file(directory / MODEL_FILE),
-            )
-        except OSError:
-            return load_model(directory)
-        if key not in loaded:
-            loaded[key] = load_model(directory)
-        return loaded[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service.holder, "load_model", load_once)
-        yield
 
 
 @pytest.fixture

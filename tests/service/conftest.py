@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from classifier.artifacts import MANIFEST_FILE, MODEL_FILE, load_model, save_model, sha256_file
+from classifier.artifacts import MODEL_FILE, load_model, save_model
 from classifier.settings import Settings
 from service.app import create_app
 from service.store import scored_reports
@@ -34,37 +34,6 @@ def _no_triage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("TRIAGE_") or name == "MLFLOW_TRACKING_URI":
             monkeypatch.delenv(name)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _unpickle_each_model_once() -> Iterator[None]:
-    """Share the unpickled model between the ~100 apps the tests build.
-
-    Unpickling is most of `create_app`'s time. A directory is loaded for real the first
-    time, and again whenever its manifest or artifact bytes change, so hash verification
-    still decides every load; the smoke prediction runs on every load as in production.
-    """
-    import service.holder
-
-    loaded: dict[tuple[str, str, str], tuple[Any, dict[str, Any]]] = {}
-
-    def load_once(directory: str | Path) -> tuple[Any, dict[str, Any]]:
-        directory = Path(directory)
-        try:
-            key = (
-                str(directory.resolve()),
-                (directory / MANIFEST_FILE).read_text(encoding="utf-8"),
-                sha256_file(directory / MODEL_FILE),
-            )
-        except OSError:
-            return load_model(directory)
-        if key not in loaded:
-            loaded[key] = load_model(directory)
-        return loaded[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service.holder, "load_model", load_once)
-        yield
 
 
 @pytest.fixture
