@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,11 @@ def _unpickle_each_model_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(service.holder, "load_model", load_once)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_triage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings in tests come from arguments only, never from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith("TRIAGE_") or name == "MLFLOW_TRACKING_URI":
+            monkeypatch.delenv(name)

@@ -7,7 +7,6 @@ prediction still run on every load), so building several apps stays cheap.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,6 @@ from .server import Server
 
 API_KEY = "reliability-scoring-key"
 ADMIN_KEY = "reliability-admin-key"
-
-
-@pytest.fixture(autouse=True)
-def _no_triage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings come from arguments only, never from the developer's shell."""
-    for name in list(os.environ):
-        if name.startswith("TRIAGE_") or name == "MLFLOW_TRACKING_URI":
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,14 +25,6 @@ REPORTS = [
     "Xin hỏi cách cài đặt kiểm soát của phụ huynh trên điện thoại cho con 9 tuổi.",
     "Có trang đăng tin tuyển lao động tuổi 15 đi làm xa, việc nhẹ lương cao, bao ăn ở.",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_triage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings in tests come from arguments only, never from the developer's shell."""
-    for name in list(os.environ):
-        if name.startswith("TRIAGE_") or name == "MLFLOW_TRACKING_URI":
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
