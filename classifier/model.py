@@ -190,7 +190,6 @@ class TriageModel(BaseEstimator):
         self.critical_threshold_ = _critical_threshold(
             oof_urgency[:, CRITICAL], urgency[:n] == CRITICAL, forced, self.critical_recall
         )
-        self.cv_predictions_ = {"category_probs": oof_probs, "urgency_probs": oof_urgency}
         self.categories_ = CATEGORIES
         self.urgency_levels_ = URGENCY_LEVELS
         self.model_version_ = "unsaved"

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from fastapi import FastAPI
 
 from classifier.artifacts import MANIFEST_FILE, MODEL_FILE, load_model, save_model, sha256_file
 from classifier.model import TriageModel
+from classifier.settings import Settings
+from service.app import create_app
 from training.data import evaluation_split, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,3 +96,25 @@ def _no_triage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("TRIAGE_") or name == "MLFLOW_TRACKING_URI":
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def suite_settings() -> dict[str, Any]:
+    """Settings a test suite adds (keys, text storage); suites override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, model_dir: Path, suite_settings: dict[str, Any]) -> Callable[..., Settings]:
+    """Settings with a private data dir and the session model, plus the suite's and the test's."""
+
+    def build(**overrides: Any) -> Settings:
+        values = {"data_dir": tmp_path / "var", "model_dir": model_dir, **suite_settings, **overrides}
+        return Settings(_env_file=None, **values)
+
+    return build
+
+
+@pytest.fixture
+def make_app(make_settings: Callable[..., Settings]) -> Callable[..., FastAPI]:
+    return lambda **overrides: create_app(make_settings(**overrides))

@@ -7,15 +7,11 @@ prediction still run on every load), so building several apps stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
-
-from classifier.settings import Settings
-from service.app import create_app
 
 from .server import Server
 
@@ -24,25 +20,9 @@ ADMIN_KEY = "reliability-admin-key"
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, model_dir: Path) -> Callable[..., Settings]:
-    """Settings with both kinds of key, a private data dir and text storage off."""
-
-    def build(**overrides: Any) -> Settings:
-        values = {
-            "data_dir": tmp_path / "var",
-            "model_dir": model_dir,
-            "api_keys": API_KEY,
-            "admin_keys": ADMIN_KEY,
-            **overrides,
-        }
-        return Settings(_env_file=None, **values)
-
-    return build
-
-
-@pytest.fixture
-def make_app(make_settings: Callable[..., Settings]) -> Callable[..., FastAPI]:
-    return lambda **overrides: create_app(make_settings(**overrides))
+def suite_settings() -> dict[str, Any]:
+    """What this suite's apps get on top of the shared test settings."""
+    return {"api_keys": API_KEY, "admin_keys": ADMIN_KEY}
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from classifier.artifacts import MODEL_FILE, load_model, save_model
-from classifier.settings import Settings
-from service.app import create_app
 from service.store import scored_reports
 
 API_KEY = "test-scoring-key"
@@ -28,24 +26,9 @@ REPORTS = [
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, model_dir: Path) -> Callable[..., Settings]:
-    def build(**overrides: Any) -> Settings:
-        values = {
-            "data_dir": tmp_path / "var",
-            "model_dir": model_dir,
-            "api_keys": API_KEY,
-            "admin_keys": ADMIN_KEY,
-            "store_text": True,
-            **overrides,
-        }
-        return Settings(_env_file=None, **values)
-
-    return build
-
-
-@pytest.fixture
-def make_app(make_settings: Callable[..., Settings]) -> Callable[..., FastAPI]:
-    return lambda **overrides: create_app(make_settings(**overrides))
+def suite_settings() -> dict[str, Any]:
+    """What this suite's apps get on top of the shared test settings."""
+    return {"api_keys": API_KEY, "admin_keys": ADMIN_KEY, "store_text": True}
 
 
 @pytest.fixture
