@@ -218,7 +218,7 @@ def normalize(text: str) -> Normalized:
         for token in produced:
             tokens.append(token)
             spans.append((start, end))
-            plain.append(word if token == NUMBER and word.isdigit() else strip_diacritics(token))
+            plain.append(strip_diacritics(word) if token == NUMBER else strip_diacritics(token))
     return Normalized(source, tuple(tokens), tuple(spans), " ".join(plain))
 
 

@@ -24,6 +24,11 @@ def test_age_under_13_from_text_or_metadata() -> None:
     assert "age_under_13" in signals("con tôi bị nhắn tin", age=10)
 
 
+def test_times_and_ages_typed_with_units_are_signals() -> None:
+    assert "threat_deadline" in signals("nó dọa đăng ảnh nếu không chuyển tiền trước 9h tối nay")
+    assert "age_under_13" in signals("em gai e 11t bi nguoi la nhan tin")
+
+
 def test_suicide_plan_and_deadline_signals() -> None:
     assert "suicide_plan" in signals("chán sống quá, tối nay kết thúc hết")
     assert "threat_deadline" in signals("nếu không chuyển tiền thì nó sẽ đăng ảnh trong 24h")
