@@ -2,9 +2,11 @@
 
 The service runs as a subprocess on 127.0.0.1 only (no API key, so it refuses to bind
 elsewhere), with its state and working directory in a temporary directory, so no `.env` of
-the checkout turns authentication on. Clients are closed-loop: each sends its
-next request as soon as the previous answer arrives, for a fixed duration per level, so every
-loop is bounded by the clock and a per-request timeout. Only status codes are ever printed,
+the checkout turns authentication on. Two kinds of clients, each level for a fixed duration
+and every request with a timeout: closed-loop clients send the next request as soon as the
+previous answer arrives (the most the machine can serve), and paced clients wait a random
+think time between requests, like locust's `between(0.5, 1.5)` users (a routing system's
+callers, each with other work between reports). Only status codes are ever printed,
 never a request or response body, because those carry report text.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -30,6 +33,7 @@ HOST = "127.0.0.1"
 READY_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 30.0
 WARMUP_REQUESTS = 20
+THINK_S = (0.5, 1.5)  # paced clients wait uniformly this long between requests
 # Settings that would change what is measured (keys turn on auth, a URI replaces the model).
 CLEARED_ENV = (
     "TRIAGE_API_KEYS",
@@ -56,6 +60,7 @@ class LevelResult:
     server_p50_ms: float
     server_p99_ms: float
     status_counts: dict[str, int] = field(default_factory=dict)
+    think_s: tuple[float, float] | None = None  # None: closed loop
 
     @property
     def rps(self) -> float:
@@ -177,8 +182,17 @@ class Service:
         self._tmp.cleanup()
 
 
-async def _run_level(url: str, texts: Sequence[str] | None, clients: int, seconds: float) -> LevelResult:
-    """Closed-loop clients for `seconds`: POST /score with `texts`, or GET /health when None.
+async def _run_level(
+    url: str,
+    texts: Sequence[str] | None,
+    clients: int,
+    seconds: float,
+    think_s: tuple[float, float] | None = None,
+) -> LevelResult:
+    """Clients for `seconds`: POST /score with `texts`, or GET /health when None.
+
+    Closed loop without `think_s`; with it, each client waits a uniform random time in that
+    range after every answer (and once before its first request, so they do not start in step).
 
     Each client is built and has its connection open (one untimed GET /health) before the
     clock starts: building 100 httpx clients costs seconds of CPU that is not the service's.
@@ -190,7 +204,11 @@ async def _run_level(url: str, texts: Sequence[str] | None, clients: int, second
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     pool = [httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S, limits=limits) for _ in range(clients)]
 
+    rng = random.Random(clients)
+
     async def client_loop(client: httpx.AsyncClient, deadline: float) -> None:
+        if think_s:
+            await asyncio.sleep(rng.uniform(0, think_s[1]))
         while time.perf_counter() < deadline:
             n = next(numbers)
             started = time.perf_counter_ns()
@@ -207,6 +225,8 @@ async def _run_level(url: str, texts: Sequence[str] | None, clients: int, second
                 status = type(error).__name__
             latencies.append(time.perf_counter_ns() - started)
             statuses[status] = statuses.get(status, 0) + 1
+            if think_s:
+                await asyncio.sleep(rng.uniform(*think_s))
 
     try:
         await asyncio.gather(*(client.get("/health") for client in pool))
@@ -227,6 +247,7 @@ async def _run_level(url: str, texts: Sequence[str] | None, clients: int, second
         server_p50_ms=float(np.percentile(server, 50)),
         server_p99_ms=float(np.percentile(server, 99)),
         status_counts=statuses,
+        think_s=think_s,
     )
 
 
@@ -249,14 +270,16 @@ def measure_service(
         assert service.process is not None
         print(f"service ready in {service.cold_start_s:.2f} s on {service.url}")
         _warm_up(service.url, texts)
-        for clients in levels:
-            print(f"HTTP load: {clients} concurrent client(s) for {seconds:.0f} s ...", flush=True)
-            level = asyncio.run(_run_level(service.url, texts, clients, seconds))
-            print(
-                f"  {level.requests} requests, {level.rps:.0f} req/s, p50 {level.p50_ms:.1f} ms, "
-                f"p99 {level.p99_ms:.1f} ms, errors {level.errors} {level.status_counts}"
-            )
-            results.append(level)
+        for think_s in (None, THINK_S):
+            for clients in levels:
+                kind = f"paced ({think_s[0]}-{think_s[1]} s think time)" if think_s else "closed-loop"
+                print(f"HTTP load: {clients} {kind} client(s) for {seconds:.0f} s ...", flush=True)
+                level = asyncio.run(_run_level(service.url, texts, clients, seconds, think_s))
+                print(
+                    f"  {level.requests} requests, {level.rps:.0f} req/s, p50 {level.p50_ms:.1f} ms, "
+                    f"p99 {level.p99_ms:.1f} ms, errors {level.errors} {level.status_counts}"
+                )
+                results.append(level)
         current, peak = rss_mb(service.process.pid)
         print(f"harness ceiling: GET /health with {max(levels)} clients for {seconds:.0f} s ...", flush=True)
         ceiling = asyncio.run(_run_level(service.url, None, max(levels), seconds))

@@ -20,6 +20,9 @@ import joblib
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "underthesea", "joblib", "pandas")
+# Raised whenever a saved model's fitted state changes shape; older artifacts are refused.
+# 2: segmenter parameter, one-pass features with block starts.
+ARTIFACT_FORMAT = 2
 
 
 class ArtifactError(RuntimeError):
@@ -61,6 +64,7 @@ def save_model(model: Any, directory: str | Path, extra: dict[str, Any] | None =
         "model_version": version,
         "created_at": created.isoformat(timespec="seconds"),
         "kind": type(model).__name__,
+        "format": ARTIFACT_FORMAT,
         **model.manifest_fields(),
         **(extra or {}),
         "artifact": MODEL_FILE,
@@ -87,6 +91,11 @@ def load_model(directory: str | Path) -> tuple[Any, dict[str, Any]]:
     """The verified model and its manifest; raises `ArtifactError` on any mismatch."""
     directory = Path(directory)
     manifest = read_manifest(directory)
+    if manifest.get("format", 1) != ARTIFACT_FORMAT:
+        raise ArtifactError(
+            f"{directory} was saved in artifact format {manifest.get('format', 1)}, this version reads "
+            f"format {ARTIFACT_FORMAT}: retrain it (`triage train --output {directory}`)"
+        )
     path = directory / manifest.get("artifact", MODEL_FILE)
     if not path.is_file():
         raise ArtifactError(f"{path} not found")

@@ -16,7 +16,7 @@ from sklearn.metrics import f1_score
 
 from classifier.calibration import fit_heads, fit_platt, sigmoid
 from classifier.features import Doc, TextFeatures
-from classifier.model import analyze_all, cv_folds
+from classifier.model import analyze_all, calibration_folds
 
 OFFSET_GRID = np.round(np.arange(-0.3, 0.301, 0.02), 3)
 
@@ -29,10 +29,12 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
         C: float = 1.0,
         nb: bool = False,
         cv: int = 5,
+        cv_max_rows: int = 50_000,
         word_ngrams: int = 2,
         syllable_ngrams: int = 3,
         char_ngrams: tuple[int, int] = (2, 5),
         min_df: int = 2,
+        segmenter: str = "crf",
         tune_offsets: bool = True,
         random_state: int = 0,
         n_jobs: int = 1,
@@ -41,17 +43,19 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
         self.C = C
         self.nb = nb
         self.cv = cv
+        self.cv_max_rows = cv_max_rows
         self.word_ngrams = word_ngrams
         self.syllable_ngrams = syllable_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        self.segmenter = segmenter
         self.tune_offsets = tune_offsets
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
 
     def fit(self, X: Iterable[str | Doc], y: Sequence[Any]) -> TextClassifier:
-        docs = analyze_all(X, self.n_jobs, self.verbose)
+        docs = analyze_all(X, self.segmenter, self.n_jobs, self.verbose)
         labels = np.array([str(label) for label in y])
         if len(docs) != len(labels):
             raise ValueError(f"{len(docs)} texts but {len(labels)} labels")
@@ -59,12 +63,16 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to train a classifier")
         Y = (labels[:, None] == self.classes_[None, :]).astype(int)
-        folds = cv_folds(labels, self.cv, self.random_state)
+        folds, refit = calibration_folds(labels, self.cv, self.cv_max_rows, self.random_state)
+        calibration = np.sort(np.concatenate([test for _, test in folds]))
         self.features_ = TextFeatures(
             self.word_ngrams, self.syllable_ngrams, tuple(self.char_ngrams), self.min_df
-        ).fit(docs)
-        M = self.features_.transform(docs)
-        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs, self.nb)
+        )
+        M = self.features_.fit_transform(docs)
+        oof, self.coef_, self.intercept_ = fit_heads(
+            M, Y, folds, self.C, self.n_jobs, self.nb, refit, "heads" if self.verbose else None
+        )
+        oof, Y, labels = oof[calibration], Y[calibration], labels[calibration]
         self.platt_ = np.array([fit_platt(oof[:, k], Y[:, k]) for k in range(len(self.classes_))])
         oof_probs = self._normalise(sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))
         self.offsets_ = np.zeros(len(self.classes_))
@@ -81,7 +89,7 @@ class TextClassifier(BaseEstimator, ClassifierMixin):
         return probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
 
     def predict_proba(self, X: Iterable[str | Doc]) -> np.ndarray:
-        M = self.features_.transform(analyze_all(X, self.n_jobs))
+        M = self.features_.transform(analyze_all(X, self.segmenter, self.n_jobs))
         decisions = np.asarray(M @ self.coef_.T) + self.intercept_
         return self._normalise(sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1]))
 

@@ -8,11 +8,12 @@ ends in `_`, hyperparameters are constructor arguments (`get_params`, `clone` wo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
@@ -24,7 +25,7 @@ from classifier.calibration import (
     sigmoid,
 )
 from classifier.explain import top_terms
-from classifier.features import Doc, Encoded, TextFeatures, analyze
+from classifier.features import Doc, Encoded, TextFeatures, analyze, resegment
 from classifier.normalize import strip_diacritics
 from classifier.taxonomy import (
     CATEGORIES,
@@ -49,29 +50,36 @@ RESULT_KEYS = (
     "model_version",
 )
 CRITICAL = URGENCY_LEVELS.index("critical")
+PARALLEL_BATCH = 2000  # below this, starting worker processes costs more than they save
 
 
-def analyze_all(texts: Iterable[str | Doc], n_jobs: int = 1, verbose: bool = False) -> list[Doc]:
-    """Normalise and segment many reports (already analysed `Doc`s pass through)."""
+def analyze_all(
+    texts: Iterable[str | Doc], segmenter: str = "dictionary", n_jobs: int = 1, verbose: bool = False
+) -> list[Doc]:
+    """Normalise and segment many reports.
+
+    `Doc`s already analysed pass through, re-segmented (not re-normalised) when another
+    segmenter made them, so a hyperparameter search analyses its data once.
+    """
     items = list(texts)
     todo = [i for i, item in enumerate(items) if not isinstance(item, Doc)]
-    if n_jobs == 1 or len(todo) < 2000:
+    if n_jobs == 1 or len(todo) < PARALLEL_BATCH:
         progress = tqdm(todo, desc="tokenising", disable=not verbose, unit="report")
-        done = [analyze(items[i]) for i in progress]
+        done = [analyze(items[i], segmenter) for i in progress]
     else:
         chunks = [todo[i : i + 1000] for i in range(0, len(todo), 1000)]
         parts = Parallel(n_jobs=n_jobs)(
-            delayed(_analyze_chunk)([items[i] for i in chunk])
+            delayed(_analyze_chunk)([items[i] for i in chunk], segmenter)
             for chunk in tqdm(chunks, desc="tokenising", disable=not verbose, unit="chunk")
         )
         done = [doc for part in parts for doc in part]
     for i, doc in zip(todo, done):
         items[i] = doc
-    return items
+    return [resegment(item, segmenter) for item in items]
 
 
-def _analyze_chunk(texts: list[str]) -> list[Doc]:
-    return [analyze(text) for text in texts]
+def _analyze_chunk(texts: list[str], segmenter: str) -> list[Doc]:
+    return [analyze(text, segmenter) for text in texts]
 
 
 def cv_folds(labels: Sequence[str], n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -88,6 +96,20 @@ def cv_folds(labels: Sequence[str], n_splits: int, seed: int) -> list[tuple[np.n
     return list(splitter.split(np.zeros(len(labels)), stratify))
 
 
+def calibration_folds(
+    labels: Sequence[str], n_splits: int, max_rows: int, seed: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+    """The folds whose out-of-fold scores calibrate the heads, and whether to refit on all rows.
+
+    Up to `max_rows` rows: `n_splits`-fold CV, then a refit. Above: one stratified fold of
+    CV used as a 20% calibration split and no refit, which trains 100k reports in minutes
+    instead of half an hour; with that much data the calibration split costs little signal.
+    """
+    if len(labels) <= max_rows:
+        return cv_folds(labels, n_splits, seed), True
+    return cv_folds(labels, 5, seed)[:1], False
+
+
 def _rare(labels: np.ndarray, n_splits: int) -> list[str]:
     values, counts = np.unique(labels, return_counts=True)
     return values[counts < n_splits].tolist()
@@ -102,10 +124,12 @@ class TriageModel(BaseEstimator):
         nb: bool = False,
         urgency_C: float = 8.0,
         cv: int = 5,
+        cv_max_rows: int = 50_000,
         word_ngrams: int = 2,
         syllable_ngrams: int = 3,
         char_ngrams: tuple[int, int] = (2, 5),
         min_df: int = 2,
+        segmenter: str = "dictionary",
         block_weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
         augment_stripped: bool = True,
         critical_recall: float = 0.9,
@@ -119,10 +143,12 @@ class TriageModel(BaseEstimator):
         self.nb = nb
         self.urgency_C = urgency_C
         self.cv = cv
+        self.cv_max_rows = cv_max_rows
         self.word_ngrams = word_ngrams
         self.syllable_ngrams = syllable_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        self.segmenter = segmenter
         self.block_weights = block_weights
         self.augment_stripped = augment_stripped
         self.critical_recall = critical_recall
@@ -135,17 +161,18 @@ class TriageModel(BaseEstimator):
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Iterable[str | Doc], y: Sequence[Mapping[str, Any]]) -> TriageModel:
         """Fit on report texts and labels: each y item has `categories` and `urgency`."""
-        docs = analyze_all(X, self.n_jobs, self.verbose)
+        docs = analyze_all(X, self.segmenter, self.n_jobs, self.verbose)
         if len(docs) != len(y):
             raise ValueError(f"{len(docs)} texts but {len(y)} labels")
         Y = np.array([[c in item["categories"] for c in CATEGORIES] for item in y], dtype=int)
         urgency = np.array([URGENCY_LEVELS.index(item["urgency"]) for item in y])
         primaries = [most_serious(item["categories"]) for item in y]
         P = np.eye(len(CATEGORIES), dtype=int)[[CATEGORIES.index(p) for p in primaries]]
-        folds = cv_folds(primaries, self.cv, self.random_state)
+        folds, refit = calibration_folds(primaries, self.cv, self.cv_max_rows, self.random_state)
         n = len(docs)
+        calibration = np.sort(np.concatenate([test for _, test in folds]))  # rows with OOF scores
         if self.augment_stripped:
-            docs, source, folds = _with_stripped_copies(docs, folds, self.n_jobs)
+            docs, source, folds = _with_stripped_copies(docs, folds, self.segmenter, self.n_jobs)
             Y, P, urgency = Y[source], P[source], urgency[source]
         else:
             source = np.arange(n)
@@ -156,44 +183,75 @@ class TriageModel(BaseEstimator):
             tuple(self.char_ngrams),
             self.min_df,
             block_weights=tuple(self.block_weights),
-        ).fit(docs)
-        M = self.features_.transform(docs)
+        )
+        M = self.features_.fit_transform(docs)
         if self.verbose:
-            print(f"features: {M.shape[1]:,} columns; fitting {len(CATEGORIES)} category heads")
-        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs, self.nb)
-        oof, Y_original = oof[:n], Y[:n]
-        platt = [fit_platt(oof[:, k], Y_original[:, k]) for k in range(len(CATEGORIES))]
+            print(f"features: {M.shape[1]:,} columns, {len(folds)} calibration fold(s), refit: {refit}")
+        oof, self.coef_, self.intercept_ = fit_heads(M, Y, folds, self.C, self.n_jobs, self.nb, refit, "category heads" if self.verbose else None)
+        oof, Y_calibration = oof[calibration], Y[calibration]
+        platt = [fit_platt(oof[:, k], Y_calibration[:, k]) for k in range(len(CATEGORIES))]
         self.platt_ = np.array(platt)
         oof_probs = sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1])
         self.thresholds_ = np.array(
-            [best_f1_threshold(oof_probs[:, k], Y_original[:, k]) for k in range(len(CATEGORIES))]
+            [best_f1_threshold(oof_probs[:, k], Y_calibration[:, k]) for k in range(len(CATEGORIES))]
         )
         oof_primary, self.primary_coef_, self.primary_intercept_ = fit_heads(
-            M, P, folds, self.C, self.n_jobs, self.nb
+            M, P, folds, self.C, self.n_jobs, self.nb, refit, "primary heads" if self.verbose else None
         )
-        oof_primary = oof_primary[:n].argmax(axis=1)
-        self.cv_macro_f1_ = _macro_f1(P[:n].argmax(axis=1), oof_primary, len(CATEGORIES))
-
-        signals = [detect_signals(doc.norm.plain) for doc in docs]
-        U = self._urgency_matrix(M, oof_probs[source], signals)
-        oof_urgency = np.zeros((n, len(URGENCY_LEVELS)))
-        for train, test in folds:
-            head = OrdinalUrgency(self.urgency_C).fit(U[train], urgency[train])
-            oof_urgency[test] = head.predict_proba(U[test])
-        self.urgency_ = OrdinalUrgency(self.urgency_C).fit(U, urgency)
-        forced = np.array(
-            [
-                rule_floor(cats, fired) == CRITICAL
-                for cats, fired in zip(self._assign(oof_probs, oof_primary), signals)
-            ]
-        )
-        self.critical_threshold_ = _critical_threshold(
-            oof_urgency[:, CRITICAL], urgency[:n] == CRITICAL, forced, self.critical_recall
-        )
+        oof_primary = oof_primary[calibration].argmax(axis=1)
+        self.cv_macro_f1_ = _macro_f1(P[calibration].argmax(axis=1), oof_primary, len(CATEGORIES))
+        self._fit_urgency(docs, M, oof_probs, oof_primary, urgency, calibration, source, folds, refit)
         self.categories_ = CATEGORIES
         self.urgency_levels_ = URGENCY_LEVELS
         self.model_version_ = "unsaved"
         return self
+
+    def _fit_urgency(
+        self,
+        docs: list[Doc],
+        M: sp.csr_matrix,
+        oof_probs: np.ndarray,
+        oof_primary: np.ndarray,
+        urgency: np.ndarray,
+        calibration: np.ndarray,
+        source: np.ndarray,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        refit: bool,
+    ) -> None:
+        """The ordinal urgency head, stacked on out-of-fold category probabilities.
+
+        Its inputs must be out-of-fold, so with a single calibration split it trains on
+        that split's rows only (with 5-fold CV there for its own critical threshold).
+        """
+        signals = [detect_signals(doc.norm.plain) for doc in docs]
+        probs = np.zeros((len(docs), len(CATEGORIES)))
+        probs[calibration] = oof_probs
+        if refit:
+            rows, urgency_folds = np.arange(len(docs)), folds
+            probs = probs[source]
+        else:
+            rows = calibration
+            urgency_folds = [
+                (calibration[train], calibration[test])
+                for train, test in cv_folds(urgency[calibration], self.cv, self.random_state)
+            ]
+        U = self._urgency_matrix(M, probs, signals)
+        oof_urgency = np.zeros((len(docs), len(URGENCY_LEVELS)))
+        heads = Parallel(n_jobs=self.n_jobs)(
+            delayed(OrdinalUrgency(self.urgency_C).fit)(U[train], urgency[train]) for train, _ in urgency_folds
+        )
+        for head, (_, test) in zip(heads, urgency_folds):
+            oof_urgency[test] = head.predict_proba(U[test])
+        self.urgency_ = OrdinalUrgency(self.urgency_C).fit(U[rows], urgency[rows])
+        forced = np.array(
+            [
+                rule_floor(cats, signals[i]) == CRITICAL
+                for cats, i in zip(self._assign(oof_probs, oof_primary), calibration)
+            ]
+        )
+        self.critical_threshold_ = _critical_threshold(
+            oof_urgency[calibration, CRITICAL], urgency[calibration] == CRITICAL, forced, self.critical_recall
+        )
 
     @staticmethod
     def _urgency_matrix(
@@ -215,7 +273,7 @@ class TriageModel(BaseEstimator):
 
     # --------------------------------------------------------------- inference
     def analyze(self, texts: Iterable[str | Doc]) -> list[Doc]:
-        return analyze_all(texts, self.n_jobs)
+        return analyze_all(texts, self.segmenter, self.n_jobs)
 
     def category_probabilities(
         self, docs: Sequence[Doc], encoded: Sequence[Encoded] | None = None
@@ -297,10 +355,27 @@ class TriageModel(BaseEstimator):
         ids: Sequence[str] | None = None,
         metadata: Sequence[Mapping[str, Any] | None] | None = None,
     ) -> list[dict[str, Any]]:
-        """Full result records (see `RESULT_KEYS`) for a batch of reports."""
-        docs = self.analyze(texts)
-        ids = list(ids) if ids is not None else [str(i) for i in range(len(docs))]
-        metadata = list(metadata) if metadata is not None else [None] * len(docs)
+        """Full result records (see `RESULT_KEYS`) for a batch of reports.
+
+        Batches of `PARALLEL_BATCH` reports or more are split over `n_jobs` processes, each
+        scoring one contiguous part (the model is sent once per part).
+        """
+        texts = list(texts)
+        ids = list(ids) if ids is not None else [str(i) for i in range(len(texts))]
+        metadata = list(metadata) if metadata is not None else [None] * len(texts)
+        workers = effective_n_jobs(self.n_jobs) if len(texts) >= PARALLEL_BATCH else 1
+        if workers == 1:
+            return self._score(texts, ids, metadata)
+        bounds = np.linspace(0, len(texts), workers + 1).astype(int)
+        parts = Parallel(n_jobs=workers)(
+            delayed(self._score)(texts[a:b], ids[a:b], metadata[a:b]) for a, b in pairwise(bounds)
+        )
+        return [record for part in parts for record in part]
+
+    def _score(
+        self, texts: list[str | Doc], ids: list[str], metadata: list[Mapping[str, Any] | None]
+    ) -> list[dict[str, Any]]:
+        docs = analyze_all(texts, self.segmenter)
         encoded = [self.features_.encode(doc) for doc in docs]
         M, probs, primary = self.category_probabilities(docs, encoded)
         categories = self._assign(probs, primary)
@@ -311,18 +386,18 @@ class TriageModel(BaseEstimator):
         records = []
         for i, doc in enumerate(docs):
             row = slice(M.indptr[i], M.indptr[i + 1])
-            explanation = {
-                category: top_terms(
-                    doc,
-                    encoded[i],
-                    M.indices[row],
-                    M.data[row],
-                    self.coef_[CATEGORIES.index(category)],
-                    self.features_.vocabulary_["s"],
-                    self.explain_top_k,
-                )
-                for category in categories[i]
-            }
+            heads = [CATEGORIES.index(category) for category in categories[i]]
+            terms = top_terms(
+                doc,
+                encoded[i],
+                M.indices[row],
+                M.data[row],
+                self._columns("coef_"),
+                heads,
+                self.features_.vocabulary_["s"],
+                self.explain_top_k,
+            )
+            explanation = dict(zip(categories[i], terms))
             records.append(
                 self._record(ids[i], doc, probs[i], categories[i], urgency_probs[i], levels[i], signals[i], explanation)
             )
@@ -392,7 +467,7 @@ class TriageModel(BaseEstimator):
 
 
 def _with_stripped_copies(
-    docs: list[Doc], folds: list[tuple[np.ndarray, np.ndarray]], n_jobs: int
+    docs: list[Doc], folds: list[tuple[np.ndarray, np.ndarray]], segmenter: str, n_jobs: int
 ) -> tuple[list[Doc], np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """Add a diacritic-free copy of every report typed with diacritics.
 
@@ -400,7 +475,7 @@ def _with_stripped_copies(
     its source trains and is never scored out of fold, so no report leaks into its own test.
     """
     with_marks = [i for i, doc in enumerate(docs) if strip_diacritics(doc.norm.source) != doc.norm.source][::2]
-    copies = analyze_all([strip_diacritics(docs[i].norm.source) for i in with_marks], n_jobs)
+    copies = analyze_all([strip_diacritics(docs[i].norm.source) for i in with_marks], segmenter, n_jobs)
     source = np.concatenate([np.arange(len(docs)), np.array(with_marks, dtype=int)])
     copy_rows = len(docs) + np.arange(len(with_marks))
     extended = []

@@ -85,6 +85,9 @@ def strip_diacritics(text: str) -> str:
     return text.translate(_STRIP)
 
 
+_stripped = lru_cache(maxsize=100_000)(strip_diacritics)  # per token: syllables repeat
+
+
 @lru_cache(maxsize=1)
 def teencode_lexicon() -> dict[str, str]:
     """The teencode and abbreviation lexicon shipped in `resources/teencode.tsv`."""
@@ -117,13 +120,14 @@ class Normalized:
 
     @property
     def stripped_tokens(self) -> tuple[str, ...]:
-        return tuple(strip_diacritics(token) for token in self.tokens)
+        return tuple(_stripped(token) for token in self.tokens)
 
 
 def clean(text: str) -> str:
     """Unicode-level clean-up that keeps the text readable: NFKC, no invisibles, Latin look-alikes."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_LOOKALIKES)
-    text = "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        text = "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
     text = _EMOJI_INSIDE.sub("", text)
     return _SPLIT_LETTERS.sub(lambda m: re.sub(r"[.\-*_]", "", m.group()), text)
 
@@ -157,10 +161,11 @@ def _split_syllables(letters: str) -> list[str]:
     return parts if "".join(parts) == letters else [letters]
 
 
-def _word_tokens(word: str) -> list[str]:
-    """Normalise one lower-case word into zero or more syllables."""
+@lru_cache(maxsize=100_000)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """Normalise one lower-case word into syllables (cached: reports reuse a few thousand words)."""
     if word.isdigit():
-        return [NUMBER]
+        return (NUMBER,)
     word = _fold_elongation(word)
     if any(c.isdigit() or c in "@$" for c in word):
         letters = sum(c.isalpha() for c in word)
@@ -168,11 +173,11 @@ def _word_tokens(word: str) -> list[str]:
             word = word.translate(_LEET)
         else:
             lexical = teencode_lexicon().get(word)
-            return lexical.split() if lexical else [NUMBER if word[0].isdigit() else word]
+            return tuple(lexical.split()) if lexical else (NUMBER if word[0].isdigit() else word,)
     lexical = teencode_lexicon().get(word)
     if lexical:
-        return lexical.split()
-    return [token_normalize(word)]
+        return tuple(lexical.split())
+    return (token_normalize(word),)
 
 
 def _merge_spaced_letters(words: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -212,13 +217,13 @@ def normalize(text: str) -> Normalized:
     plain: list[str] = []
     for word, start, end in pieces:
         if word in PLACEHOLDERS:
-            produced = [word]
+            produced: tuple[str, ...] = (word,)
         else:
             produced = _word_tokens(word)
         for token in produced:
             tokens.append(token)
             spans.append((start, end))
-            plain.append(strip_diacritics(word) if token == NUMBER else strip_diacritics(token))
+            plain.append(strip_diacritics(word) if token == NUMBER else _stripped(token))
     return Normalized(source, tuple(tokens), tuple(spans), " ".join(plain))
 
 

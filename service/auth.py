@@ -72,7 +72,7 @@ class KeyRing:
         return key is not None and _matches(key, self._admin)
 
 
-def get_keyring(request: Request) -> KeyRing:
+async def get_keyring(request: Request) -> KeyRing:
     return request.app.state.keyring
 
 
@@ -89,7 +89,7 @@ def _unauthorized() -> HTTPException:
     )
 
 
-def require_api_key(
+async def require_api_key(
     request: Request,
     keys: Annotated[KeyRing, Depends(get_keyring)],
     key: Annotated[str | None, Security(api_key_header)] = None,
@@ -100,7 +100,7 @@ def require_api_key(
         raise _unauthorized()
 
 
-def require_admin_key(
+async def require_admin_key(
     request: Request,
     keys: Annotated[KeyRing, Depends(get_keyring)],
     key: Annotated[str | None, Security(api_key_header)] = None,

@@ -1,6 +1,9 @@
 """FastAPI dependencies: what each route needs, taken from the app that `create_app` built.
 
 Routes never reach for globals, so tests can build several independent apps side by side.
+Dependencies here (and in `auth.py`, `limits.py`) are `async def` because they only read app
+state: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per dependency
+per request. Scoring routes stay `def`, so the model never blocks the event loop.
 """
 
 from __future__ import annotations
@@ -15,23 +18,23 @@ from service.metrics import ServiceMetrics
 from service.store import AuditStore
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_holder(request: Request) -> ModelHolder:
+async def get_holder(request: Request) -> ModelHolder:
     return request.app.state.holder
 
 
-def get_store(request: Request) -> AuditStore:
+async def get_store(request: Request) -> AuditStore:
     return request.app.state.store
 
 
-def get_metrics(request: Request) -> ServiceMetrics:
+async def get_metrics(request: Request) -> ServiceMetrics:
     return request.app.state.metrics
 
 
-def current_model(request: Request, holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedModel:
+async def current_model(request: Request, holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedModel:
     """The model for this whole request, taken once: a reload meanwhile does not affect it."""
     loaded = holder.current
     if loaded is None:

@@ -62,7 +62,7 @@ def _long_text(loc: tuple[Any, ...], text: str, limit: int) -> list[dict[str, An
     return [{"loc": loc, "msg": message, "type": "string_too_long"}]
 
 
-def limited_report(
+async def limited_report(
     report: ReportIn, settings: SettingsDep
 ) -> ReportIn:
     """The request's report, refused with a 422 when its text is over the length limit."""
@@ -72,7 +72,7 @@ def limited_report(
     return report
 
 
-def limited_batch(batch: BatchIn, settings: SettingsDep) -> BatchIn:
+async def limited_batch(batch: BatchIn, settings: SettingsDep) -> BatchIn:
     """The request's batch, refused with a 422 when too long or when any text is too long."""
     if len(batch.reports) > settings.max_batch:
         raise RequestValidationError(

@@ -18,7 +18,7 @@ data_app = typer.Typer(no_args_is_help=True, help="Check and describe labelled d
 app.add_typer(data_app, name="data")
 
 ModelOption = Annotated[Path | None, typer.Option("--model", help="Model directory (default: TRIAGE_MODEL_DIR, models/default).")]
-BATCH = 256
+BATCH = 8192  # reports per scoring call: big enough to spread over worker processes
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -141,9 +141,11 @@ def score(
     input: Annotated[Path, typer.Option("--input", help="JSONL with `id` and `text` per line.")],
     output: Annotated[Path, typer.Option("--output", help="JSONL of result records.")],
     model: ModelOption = None,
+    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes (-1: one per core).")] = -1,
 ) -> None:
     """Score a JSONL file of reports; bad lines are reported with their number and make the exit status 1."""
     estimator, _ = _load(model)
+    estimator.set_params(n_jobs=jobs)
     if not input.is_file():
         _fail(f"{input}: no such file")
     bad = 0

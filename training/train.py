@@ -72,8 +72,8 @@ def train_taxonomy(
     held_out = evaluation_split(frame).to_numpy()
     train, test = frame[~held_out], frame[held_out]
     labels = train[["categories", "urgency"]].to_dict("records")
-    docs = analyze_all(train["text"].tolist(), n_jobs=n_jobs, verbose=True)
     base = TriageModel(n_jobs=n_jobs)
+    docs = analyze_all(train["text"].tolist(), base.segmenter, n_jobs, verbose=True)
     model, search = _search(base, docs, labels, grid or TAXONOMY_GRID)
     metrics = evaluate_taxonomy(model, test)
     metrics["cv_macro_f1"] = round(model.cv_macro_f1_, 4)
@@ -128,8 +128,8 @@ def train_generic(
         train, test = train_test_split(
             frame, test_size=0.2, random_state=0, stratify=_stratify(frame[label_column])
         )
-    docs = analyze_all(train[text_column].tolist(), n_jobs=n_jobs, verbose=True)
     base = TextClassifier(n_jobs=n_jobs)
+    docs = analyze_all(train[text_column].tolist(), base.segmenter, n_jobs, verbose=True)
     model, search = _search(base, docs, train[label_column].astype(str).tolist(), grid or GENERIC_GRID)
     metrics = evaluate_generic(model, test[text_column].tolist(), test[label_column].tolist())
     metrics["cv_macro_f1"] = round(model.cv_macro_f1_, 4)

@@ -86,14 +86,19 @@ def test_targets_and_report_render_measured_figures_only() -> None:
     figures = Figures(held_out_rows=10, f1_ours=0.9, f1_naive=0.8)
     figures.latency_ours[350] = Latency(1.0, 2.0, 350)
     figures.latency_naive[350] = Latency(4.0, 8.0, 350)
-    figures.batch_ours, figures.batch_naive = 2500.0, 300.0
-    level = LevelResult(100, 10.0, 5000, 0, 10.0, 20.0, 5.0, 9.0, {"200": 5000})
-    figures.service = ServiceResult(cold_start_s=2.0, rss_mb=300.0, peak_rss_mb=310.0, levels=[level])
-    figures.training[("ours", 100_000)] = FitResult(200.0, 210.0, 900.0)
-    status = {name.split(" ")[0]: met for name, _, met in targets(figures)}
-    assert status == {
-        "single-report": True, "HTTP": True, "batch": True, "training": False, "service": True, "cold": True
-    }
+    figures.batch_ours, figures.batch_ours_parallel, figures.batch_naive = 1500.0, 2500.0, 300.0
+    closed = LevelResult(100, 10.0, 5000, 0, 300.0, 900.0, 290.0, 880.0, {"200": 5000})
+    paced = LevelResult(100, 10.0, 1000, 0, 10.0, 20.0, 5.0, 9.0, {"200": 1000}, think_s=(0.5, 1.5))
+    figures.service = ServiceResult(cold_start_s=2.0, rss_mb=300.0, peak_rss_mb=310.0, levels=[closed, paced])
+    figures.training[("ours", 100_000)] = FitResult(200.0, 210.0, 900.0, 0.87)
+    rows = targets(figures)
+    status = [(name.split(" ")[0], met) for name, _, met in rows]
+    assert status == [
+        ("single-report", True), ("HTTP", True), ("HTTP", False), ("batch", True), ("training", False),
+        ("service", True), ("cold", True),
+    ]
+    assert "paced" in rows[1][0] and "closed-loop" in rows[2][0]
     args = argparse.Namespace(quick=True, skip_100k=False, model=Path("models/default"))
     text = report(figures, QUICK, args)
+    assert "| held-out macro-F1 after training on 100,000 reports | 0.8700 |" in text
     assert "| 3.3 min | **NOT MET** |" in text and "| 1.00 ms | 4.00 ms | 0.25x |" in text

@@ -49,3 +49,13 @@ def test_manifest_hash_edit_is_refused(model_dir: Path, tmp_path: Path) -> None:
 def test_missing_directory_explains_itself(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="triage train"):
         load_model(tmp_path / "nothing")
+
+
+def test_artifact_of_an_older_format_is_refused_with_how_to_fix_it(model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["format"]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ArtifactError, match="artifact format 1.*retrain"):
+        load_model(copy)

@@ -1,26 +1,14 @@
-"""Feature extraction: the segmenter shortcut and the hand-rolled TF-IDF match the references."""
+"""Feature extraction: the fast encoding and the hand-rolled TF-IDF match their references."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
-from underthesea import word_tokenize
 
-from classifier.features import BLOCKS, TextFeatures, analyze, segment
-
-
-def test_segment_matches_underthesea_word_tokenize(samples: pd.DataFrame) -> None:
-    checked = 0
-    for text in samples["text"].iloc[::25]:
-        tokens = analyze(text).norm.tokens
-        if not tokens or any(any(c.isdigit() for c in t) for t in tokens):
-            continue
-        ours = ["_".join(tokens[a:b]) for a, b in segment(tokens)]
-        reference = [w.replace(" ", "_") for w in word_tokenize(" ".join(tokens))]
-        assert ours == reference
-        checked += 1
-    assert checked > 50
+from classifier.features import BLOCKS, TextFeatures, analyze, resegment
 
 
 def test_transform_equals_sklearn_tfidf_with_the_same_vocabulary(samples: pd.DataFrame) -> None:
@@ -52,3 +40,41 @@ def test_unknown_words_produce_an_empty_row() -> None:
     features = TextFeatures(min_df=1).fit([analyze("con bị bắt nạt")])
     row = features.transform([analyze("zzzz qqqq")])
     assert row.nnz == 0
+
+
+def test_encode_finds_exactly_the_in_vocabulary_occurrences(samples: pd.DataFrame) -> None:
+    docs = [analyze(t) for t in samples["text"].iloc[::40]]
+    features = TextFeatures(min_df=2).fit(docs)
+    for doc in docs + [analyze("zzzz qqqq"), analyze("")]:
+        encoded = features.encode(doc)
+        ours = sorted(zip(encoded.columns.tolist(), encoded.starts.tolist(), encoded.ends.tolist()))
+        expected = []
+        for b, block in enumerate(BLOCKS):
+            vocabulary = features.vocabulary_[block]
+            found = [(vocabulary[name], a, z) for name, a, z in features._occurrences(doc, block) if name in vocabulary]
+            lo, hi = encoded.block_bounds[b], encoded.block_bounds[b + 1]
+            assert sorted(found) == sorted(zip(encoded.columns[lo:hi].tolist(), encoded.starts[lo:hi].tolist(), encoded.ends[lo:hi].tolist()))
+            expected += found
+        assert ours == sorted(expected)
+
+
+def test_resegment_keeps_the_normalisation_and_changes_only_the_words() -> None:
+    doc = analyze("Có người lạ nhắn tin cho con tôi", segmenter="dictionary")
+    again = resegment(doc, "crf")
+    assert again.norm is doc.norm and again.stripped == doc.stripped
+    assert again.segmenter == "crf" and resegment(again, "crf") is again
+
+
+def test_fit_learns_the_vocabulary_and_idf_of_the_reference_definition(samples: pd.DataFrame) -> None:
+    """The one-pass fit keeps exactly the n-grams with df >= min_df (top max_features by df)."""
+    docs = [analyze(t) for t in samples["text"].iloc[:200]]
+    features = TextFeatures(min_df=2, max_features=3000)
+    matrix = features.fit_transform(docs)
+    for block in BLOCKS:
+        df = Counter(name for doc in docs for name in {n for n, _, _ in features._occurrences(doc, block)})
+        kept = sorted((name for name, count in df.items() if count >= 2), key=lambda n: (-df[n], n))[:3000]
+        assert set(features.vocabulary_[block]) == set(kept)
+        columns = [features.vocabulary_[block][name] for name in kept]
+        expected_idf = [np.log(201 / (1 + df[name])) + 1 for name in kept]
+        np.testing.assert_allclose(features.idf_[columns], expected_idf, rtol=1e-6)
+    assert (matrix != features.transform(docs)).nnz == 0

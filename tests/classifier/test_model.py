@@ -5,11 +5,13 @@ The examples below were written for these tests and are not in data/samples.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.base import clone
 
-from classifier.model import RESULT_KEYS, TriageModel
+from classifier.model import PARALLEL_BATCH, RESULT_KEYS, TriageModel, calibration_folds
 from classifier.normalize import strip_diacritics
 from classifier.taxonomy import CATEGORIES, URGENCY_LEVELS
 
@@ -126,3 +128,33 @@ def test_fit_returns_self_and_learns(small_training_set) -> None:
     assert model.coef_.shape[0] == len(CATEGORIES)
     assert np.all((model.thresholds_ > 0) & (model.thresholds_ < 1))
     assert model.cv_macro_f1_ > 0.5
+
+
+def test_large_data_mode_calibrates_on_one_split_without_refit(small_training_set, samples) -> None:
+    frame = small_training_set
+    model = TriageModel(cv=3, cv_max_rows=100).fit(
+        frame["text"].tolist(), frame[["categories", "urgency"]].to_dict("records")
+    )
+    assert np.all((model.thresholds_ > 0) & (model.thresholds_ < 1))
+    assert 0 < model.critical_threshold_ <= 0.5
+    assert model.cv_macro_f1_ > 0.4
+    held_out = samples[~samples["id"].isin(frame["id"])].sample(300, random_state=0)
+    predicted = model.predict(held_out["text"].tolist())
+    assert np.mean(predicted == held_out["primary"].to_numpy()) > 0.5
+
+
+def test_calibration_folds_switch_to_one_split_above_the_row_limit() -> None:
+    labels = ["a", "b"] * 60
+    folds, refit = calibration_folds(labels, 5, 200, seed=0)
+    assert refit and len(folds) == 5
+    folds, refit = calibration_folds(labels, 5, 100, seed=0)
+    assert not refit and len(folds) == 1
+    train, test = folds[0]
+    assert len(test) == 24 and len(np.intersect1d(train, test)) == 0 and len(train) + len(test) == 120
+
+
+def test_parallel_batches_equal_serial_scoring(model: TriageModel, samples) -> None:
+    texts = samples["text"].tolist()[:PARALLEL_BATCH]
+    serial = model._score(texts, [str(i) for i in range(len(texts))], [None] * len(texts))
+    parallel = copy.copy(model).set_params(n_jobs=2)
+    assert parallel.score_reports(texts) == serial
