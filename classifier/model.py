@@ -7,8 +7,8 @@ ends in `_`, hyperparameters are constructor arguments (`get_params`, `clone` wo
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -357,20 +357,20 @@ class TriageModel(BaseEstimator):
     ) -> list[dict[str, Any]]:
         """Full result records (see `RESULT_KEYS`) for a batch of reports.
 
-        Batches of `PARALLEL_BATCH` reports or more are split over `n_jobs` processes, each
-        scoring one contiguous part (the model is sent once per part).
+        Batches of `PARALLEL_BATCH` reports or more are split over `n_jobs` forked worker
+        processes where the platform can fork: each inherits the loaded model (nothing is
+        pickled but the texts and the records), so a backlog uses every core.
         """
         texts = list(texts)
         ids = list(ids) if ids is not None else [str(i) for i in range(len(texts))]
         metadata = list(metadata) if metadata is not None else [None] * len(texts)
         workers = effective_n_jobs(self.n_jobs) if len(texts) >= PARALLEL_BATCH else 1
-        if workers == 1:
+        if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
             return self._score(texts, ids, metadata)
-        bounds = np.linspace(0, len(texts), workers + 1).astype(int)
-        parts = Parallel(n_jobs=workers)(
-            delayed(self._score)(texts[a:b], ids[a:b], metadata[a:b]) for a, b in pairwise(bounds)
-        )
-        return [record for part in parts for record in part]
+        size = -(-len(texts) // (4 * workers))  # a few parts per worker evens out their speeds
+        parts = [(texts[a : a + size], ids[a : a + size], metadata[a : a + size]) for a in range(0, len(texts), size)]
+        with multiprocessing.get_context("fork").Pool(workers, _set_worker_model, (self,)) as pool:
+            return [record for part in pool.starmap(_score_in_worker, parts) for record in part]
 
     def _score(
         self, texts: list[str | Doc], ids: list[str], metadata: list[Mapping[str, Any] | None]
@@ -464,6 +464,21 @@ class TriageModel(BaseEstimator):
         elif self.features_.known_syllable_share(doc) < 0.5:
             reasons.append("unfamiliar_text")
         return reasons
+
+
+_worker_model: TriageModel | None = None  # set in each forked scoring worker
+
+
+def _set_worker_model(model: TriageModel) -> None:
+    global _worker_model
+    _worker_model = model
+
+
+def _score_in_worker(
+    texts: list[str | Doc], ids: list[str], metadata: list[Mapping[str, Any] | None]
+) -> list[dict[str, Any]]:
+    assert _worker_model is not None
+    return _worker_model._score(texts, ids, metadata)
 
 
 def _with_stripped_copies(
