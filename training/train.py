@@ -26,7 +26,7 @@ from training.data import DataError, evaluation_split, file_sha256, load_reports
 from training.evaluate import evaluate_generic, evaluate_taxonomy
 
 TAXONOMY_GRID: dict[str, list[Any]] = {"C": [16.0, 64.0]}
-GENERIC_GRID: dict[str, list[Any]] = {"C": [0.5, 1.0]}
+GENERIC_GRID: dict[str, list[Any]] = {"C": [0.5, 1.0], "accent_char_ngrams": [None, (1, 4)]}
 
 
 @dataclass
