@@ -80,13 +80,15 @@ def occurrences(
             for i in range(len(stripped) - n + 1):
                 out.append((" ".join(stripped[i : i + n]), i, i + n))
     else:
-        low, high = char_n
         for i, token in enumerate(doc.stripped):
-            padded = f" {token} "
-            for n in range(low, min(high, len(padded)) + 1):
-                for j in range(len(padded) - n + 1):
-                    out.append((padded[j : j + n], i, i + 1))
+            out.extend((gram, i, i + 1) for gram in _char_grams(token, *char_n))
     return out
+
+
+def _char_grams(token: str, low: int, high: int) -> list[str]:
+    """Character `low`..`high`-grams of one token padded with spaces (so word edges count)."""
+    padded = f" {token} "
+    return [padded[j : j + n] for n in range(low, min(high, len(padded)) + 1) for j in range(len(padded) - n + 1)]
 
 
 def _ngrams(items: Sequence[str], n: int) -> Sequence[str]:
@@ -155,15 +157,8 @@ class TextFeatures(BaseEstimator, TransformerMixin):
             chars = ids["c"]
             for token in doc.stripped:
                 if token not in token_chars:
-                    padded = f" {token} "
-                    token_chars[token] = np.array(
-                        [
-                            chars.setdefault(padded[j : j + n], len(chars))
-                            for n in range(low, min(high, len(padded)) + 1)
-                            for j in range(len(padded) - n + 1)
-                        ],
-                        dtype=np.int64,
-                    )
+                    grams = _char_grams(token, low, high)
+                    token_chars[token] = np.array([chars.setdefault(g, len(chars)) for g in grams], dtype=np.int64)
             parts.append(np.concatenate([token_chars[t] for t in doc.stripped] or [np.zeros(0, np.int64)]))
             per_doc.append(parts)
 
@@ -239,14 +234,8 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         found = cache.get(token)
         if found is None:
             vocabulary = self.vocabulary_["c"]
-            low, high = self.char_ngrams
-            padded = f" {token} "
-            found = [
-                column
-                for n in range(low, min(high, len(padded)) + 1)
-                for j in range(len(padded) - n + 1)
-                if (column := vocabulary.get(padded[j : j + n])) is not None
-            ]
+            grams = _char_grams(token, *self.char_ngrams)
+            found = [column for gram in grams if (column := vocabulary.get(gram)) is not None]
             if len(cache) < CHAR_CACHE_SIZE:
                 cache[token] = found
         return found
