@@ -32,6 +32,12 @@ def test_dictionary_takes_the_longest_known_word_at_each_syllable() -> None:
     assert dictionary_words(()) == ()
 
 
+def test_dictionary_groups_text_typed_without_diacritics_the_same_way() -> None:
+    marked = ("đe", "dọa", "phát", "tán", "ảnh", "riêng", "tư")
+    plain = ("de", "doa", "phat", "tan", "anh", "rieng", "tu")
+    assert dictionary_words(marked) == dictionary_words(plain) == ((0, 2), (2, 4), (4, 5), (5, 7))
+
+
 def test_dictionary_ranges_cover_every_token_once(samples: pd.DataFrame) -> None:
     for text in samples["text"].iloc[::50]:
         tokens = analyze(text).norm.tokens
