@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -66,7 +67,10 @@ class ModelHolder:
                 raise
             self._current = loaded
             self.last_error = None
-            return loaded
+        # The model and everything loaded so far live as long as the process: keep them out of
+        # the cyclic collector, whose full passes over them paused every request for ~110 ms.
+        gc.freeze()
+        return loaded
 
     def _verified(self, uri: str) -> LoadedModel:
         if not is_registry_uri(uri):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,11 +9,6 @@ from service.holder import LoadedModel
 from service.metrics import ServiceMetrics
 from service.schemas import ReportIn
 from service.store import AuditStore, ScoredReport
-
-# One scoring at a time per process. Scoring is pure-Python CPU work: threads running it
-# side by side only trade the GIL (each waits out the others' switch intervals), so a queue
-# answers every request sooner than a convoy does.
-_SCORING = threading.Lock()
 
 
 def score_and_record(
@@ -30,10 +24,9 @@ def score_and_record(
     never missing from the audit log. A store failure raises and nothing is returned.
     """
     metadata = [report.metadata.model_dump(exclude_none=True) for report in reports]
-    with _SCORING:
-        results = loaded.model.score_reports(
-            [report.text for report in reports], [report.id for report in reports], metadata
-        )
+    results = loaded.model.score_reports(
+        [report.text for report in reports], [report.id for report in reports], metadata
+    )
     store.record_scores(
         [
             ScoredReport(report.id, report.text, meta, result)

@@ -23,8 +23,12 @@ def _latency_ms(request: Request) -> float:
     return round((time.perf_counter() - request.state.started) * 1000, 2)
 
 
+# `async`: one report is about 2 ms of Python CPU work, done on the event loop. In the thread
+# pool, concurrent requests traded the GIL with each other and with the loop: measured at 100
+# paced clients, p99 50-65 ms there against 13-15 ms here. Batches stay in the pool, so a long
+# one slows single reports but never stops the loop.
 @router.post("/score", response_model=ScoreResult, responses=ERRORS)
-def score(
+async def score(
     report: Annotated[ReportIn, Depends(limited_report)],
     request: Request,
     loaded: ModelDep,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 
@@ -21,6 +22,12 @@ def test_load_makes_a_verified_model_current(holder, model_dir):
     assert holder.current is loaded
     assert loaded.version == read_manifest(model_dir)["model_version"]
     assert loaded.uri == str(model_dir)
+
+
+def test_a_loaded_model_is_kept_out_of_the_cyclic_collector(holder, model_dir):
+    gc.unfreeze()
+    holder.load(str(model_dir))
+    assert gc.get_freeze_count() > 0
 
 
 def test_tampered_artifact_is_refused_and_the_old_model_stays(holder, model_dir, tampered_model_dir):
