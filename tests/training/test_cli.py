@@ -108,6 +108,10 @@ def test_generic_mode_skips_empty_text_and_counts_it(tmp_path: Path, small_train
     )
     assert result.exit_code == 0, result.output
     assert "skipped 2 row(s)" in result.output
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    usable = len(small_training_set)
+    assert manifest["training_rows"] + manifest["held_out_rows"] == usable
+    assert manifest["refit_on_all_rows"] == usable  # measured on the 80%, then refit on every row
     evaluation = runner.invoke(
         app, ["evaluate", "--model", str(output), "--data", str(path), "--text-column", "free_text",
               "--label-column", "label_id", "--json"],
