@@ -26,7 +26,13 @@ def binary_head(C: float, class_weight: str | None = "balanced") -> LogisticRegr
     than scikit-learn's default: held-out AUCs agree to four decimals and fits are 1.6x faster.
     """
     return LogisticRegression(
-        C=C, class_weight=class_weight, solver="liblinear", dual=True, max_iter=2000, tol=TOLERANCE
+        C=C,
+        class_weight=class_weight,
+        solver="liblinear",
+        dual=True,
+        max_iter=2000,
+        tol=TOLERANCE,
+        random_state=0,  # liblinear visits coordinates in random order: same data, same model
     )
 
 

@@ -158,3 +158,11 @@ def test_parallel_batches_equal_serial_scoring(model: TriageModel, samples) -> N
     serial = model._score(texts, [str(i) for i in range(len(texts))], [None] * len(texts))
     parallel = copy.copy(model).set_params(n_jobs=2)
     assert parallel.score_reports(texts) == serial
+
+
+def test_training_twice_on_the_same_data_gives_the_same_model(small_training_set) -> None:
+    frame = small_training_set.iloc[:200]
+    texts, labels = frame["text"].tolist(), frame[["categories", "urgency"]].to_dict("records")
+    first, second = (TriageModel(cv=3).fit(texts, labels) for _ in range(2))
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.urgency_.coef_, second.urgency_.coef_)
