@@ -134,6 +134,22 @@ def cut(text: str, target: int) -> str:
     return head[:space] if space >= 0.9 * target else head
 
 
+def _distinct(make: Callable[[int], str], count: int, what: str) -> list[str]:
+    """`count` distinct texts from `make(i)`, trying at most 20 per text wanted."""
+    texts: list[str] = []
+    seen: set[str] = set()
+    for i in range(count * 20):
+        if len(texts) == count:
+            break
+        text = make(i)
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+    if len(texts) < count:
+        raise ValueError(f"only {len(texts)} distinct {what}")
+    return texts
+
+
 def sized_texts(pool: Sequence[str], target: int, count: int, seed: int = 0) -> list[str]:
     """`count` distinct texts of about `target` characters, each starting with a different report.
 
@@ -141,21 +157,14 @@ def sized_texts(pool: Sequence[str], target: int, count: int, seed: int = 0) -> 
     so every text is real wording at the length being timed.
     """
     rng = random.Random(seed)
-    texts: list[str] = []
-    seen: set[str] = set()
-    for i in range(count * 20):
-        if len(texts) == count:
-            break
+
+    def make(i: int) -> str:
         text = pool[i % len(pool)]
         while len(text) < target:
             text += " " + rng.choice(pool)
-        text = cut(text, target)
-        if text not in seen:
-            seen.add(text)
-            texts.append(text)
-    if len(texts) < count:
-        raise ValueError(f"only {len(texts)} distinct texts of {target} characters from {len(pool)} reports")
-    return texts
+        return cut(text, target)
+
+    return _distinct(make, count, f"texts of {target} characters from {len(pool)} reports")
 
 
 def mixed_texts(pool: Sequence[str], target: int, count: int, seed: int = 0) -> list[str]:
@@ -165,11 +174,8 @@ def mixed_texts(pool: Sequence[str], target: int, count: int, seed: int = 0) -> 
     if reports < 2:
         raise ValueError("need sentences from at least two reports")
     rng = random.Random(seed)
-    texts: list[str] = []
-    seen: set[str] = set()
-    for _ in range(count * 20):
-        if len(texts) == count:
-            break
+
+    def make(_: int) -> str:
         used: set[int] = set()
         chosen: list[str] = []
         while sum(len(s) + 1 for s in chosen) < target:
@@ -177,13 +183,9 @@ def mixed_texts(pool: Sequence[str], target: int, count: int, seed: int = 0) -> 
             if report not in used or len(used) == reports:
                 used.add(report)
                 chosen.append(sentence)
-        text = cut(" ".join(chosen), target)
-        if text not in seen:
-            seen.add(text)
-            texts.append(text)
-    if len(texts) < count:
-        raise ValueError(f"only {len(texts)} distinct mixed texts from {len(pool)} reports")
-    return texts
+        return cut(" ".join(chosen), target)
+
+    return _distinct(make, count, f"mixed texts from {len(pool)} reports")
 
 
 # ----------------------------------------------------------------- augmentation

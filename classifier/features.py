@@ -46,7 +46,6 @@ class Encoded:
     columns: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-    block_bounds: tuple[int, ...]  # occurrences of block i are [bounds[i], bounds[i+1])
 
 
 def analyze(text: str, segmenter: str = "dictionary") -> Doc:
@@ -60,29 +59,6 @@ def resegment(doc: Doc, segmenter: str) -> Doc:
     if doc.segmenter == segmenter:
         return doc
     return replace(doc, words=segment_with(segmenter)(doc.norm.tokens), segmenter=segmenter)
-
-
-def occurrences(
-    doc: Doc, block: str, word_n: int, syllable_n: int, char_n: tuple[int, int]
-) -> list[tuple[str, int, int]]:
-    """Every feature string of one block in `doc`, with the token range it covers."""
-    out: list[tuple[str, int, int]] = []
-    if block == "w":
-        tokens = doc.norm.tokens
-        words = doc.words
-        names = ["_".join(tokens[a:b]) for a, b in words]
-        for n in range(1, word_n + 1):
-            for i in range(len(names) - n + 1):
-                out.append((" ".join(names[i : i + n]), words[i][0], words[i + n - 1][1]))
-    elif block == "s":
-        stripped = doc.stripped
-        for n in range(1, syllable_n + 1):
-            for i in range(len(stripped) - n + 1):
-                out.append((" ".join(stripped[i : i + n]), i, i + n))
-    else:
-        for i, token in enumerate(doc.stripped):
-            out.extend((gram, i, i + 1) for gram in _char_grams(token, *char_n))
-    return out
 
 
 def _char_grams(token: str, low: int, high: int) -> list[str]:
@@ -122,9 +98,6 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         self.min_df = min_df
         self.max_features = max_features
         self.block_weights = block_weights
-
-    def _occurrences(self, doc: Doc, block: str) -> list[tuple[str, int, int]]:
-        return occurrences(doc, block, self.word_ngrams, self.syllable_ngrams, tuple(self.char_ngrams))
 
     def fit(self, docs: Sequence[Doc], y: object = None) -> TextFeatures:
         """Learn each block's vocabulary (min_df, max_features) and idf from `docs`."""
@@ -194,8 +167,8 @@ class TextFeatures(BaseEstimator, TransformerMixin):
     def encode(self, doc: Doc) -> Encoded:
         """Columns and token ranges of the report's in-vocabulary feature occurrences.
 
-        The same feature strings as `occurrences`, looked up in bulk: this is the hot path
-        of every scoring call.
+        The same feature strings `_fit` counts, looked up in bulk: this is the hot path of
+        every scoring call.
         """
         tokens, words, stripped = doc.norm.tokens, doc.words, doc.stripped
         positions = np.arange(len(stripped))
@@ -214,14 +187,10 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         found = [self._char_columns(token) for token in stripped]
         char_starts = np.repeat(positions, [len(columns) for columns in found])
         parts.append((np.array([c for columns in found for c in columns], dtype=np.int64), char_starts, char_starts + 1))
-        sizes = np.cumsum([0] + [len(columns) for columns, _, _ in parts])
-        word_parts, syllable_parts = self.word_ngrams, self.syllable_ngrams
-        bounds = (0, int(sizes[word_parts]), int(sizes[word_parts + syllable_parts]), int(sizes[-1]))
         return Encoded(
             np.concatenate([columns for columns, _, _ in parts]),
             np.concatenate([starts for _, starts, _ in parts]),
             np.concatenate([ends for _, _, ends in parts]),
-            bounds,
         )
 
     def _char_columns(self, token: str) -> list[int]:

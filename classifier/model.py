@@ -64,7 +64,7 @@ def analyze_all(
     items = list(texts)
     todo = [i for i, item in enumerate(items) if not isinstance(item, Doc)]
     if n_jobs == 1 or len(todo) < PARALLEL_BATCH:
-        progress = tqdm(todo, desc="tokenising", disable=not verbose, unit="report")
+        progress = tqdm(todo, desc="tokenising", unit="report") if verbose else todo  # hot path: no bar object
         done = [analyze(items[i], segmenter) for i in progress]
     else:
         chunks = [todo[i : i + 1000] for i in range(0, len(todo), 1000)]

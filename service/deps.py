@@ -3,7 +3,7 @@
 Routes never reach for globals, so tests can build several independent apps side by side.
 Dependencies here (and in `auth.py`, `limits.py`) are `async def` because they only read app
 state: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per dependency
-per request. Scoring routes stay `def`, so the model never blocks the event loop.
+per request. (`POST /score` itself is `async` too; see `service/routes/scoring.py`.)
 """
 
 from __future__ import annotations

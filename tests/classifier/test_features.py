@@ -8,7 +8,29 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.features import BLOCKS, TextFeatures, analyze, resegment
+from classifier.features import BLOCKS, Doc, TextFeatures, analyze, resegment
+
+
+def reference_occurrences(doc: Doc, features: TextFeatures, block: str) -> list[tuple[str, int, int]]:
+    """The feature definition written plainly: every n-gram string of a block and its token range."""
+    out: list[tuple[str, int, int]] = []
+    if block == "w":
+        names = ["_".join(doc.norm.tokens[a:b]) for a, b in doc.words]
+        for n in range(1, features.word_ngrams + 1):
+            for i in range(len(names) - n + 1):
+                out.append((" ".join(names[i : i + n]), doc.words[i][0], doc.words[i + n - 1][1]))
+    elif block == "s":
+        for n in range(1, features.syllable_ngrams + 1):
+            for i in range(len(doc.stripped) - n + 1):
+                out.append((" ".join(doc.stripped[i : i + n]), i, i + n))
+    else:
+        low, high = features.char_ngrams
+        for i, token in enumerate(doc.stripped):
+            padded = f" {token} "
+            for n in range(low, min(high, len(padded)) + 1):
+                for j in range(len(padded) - n + 1):
+                    out.append((padded[j : j + n], i, i + 1))
+    return out
 
 
 def test_transform_equals_sklearn_tfidf_with_the_same_vocabulary(samples: pd.DataFrame) -> None:
@@ -20,7 +42,7 @@ def test_transform_equals_sklearn_tfidf_with_the_same_vocabulary(samples: pd.Dat
         offset = features.offsets_[block]
         local = {name: column - offset for name, column in vocabulary.items()}
         reference = TfidfVectorizer(analyzer=lambda d: d, vocabulary=local, sublinear_tf=True)
-        lists = [[f for f, _, _ in features._occurrences(doc, block)] for doc in docs]
+        lists = [[f for f, _, _ in reference_occurrences(doc, features, block)] for doc in docs]
         expected = reference.fit(lists).transform(lists).toarray()
         np.testing.assert_allclose(ours[:, offset : offset + len(local)], expected, rtol=1e-5, atol=1e-6)
 
@@ -49,12 +71,9 @@ def test_encode_finds_exactly_the_in_vocabulary_occurrences(samples: pd.DataFram
         encoded = features.encode(doc)
         ours = sorted(zip(encoded.columns.tolist(), encoded.starts.tolist(), encoded.ends.tolist()))
         expected = []
-        for b, block in enumerate(BLOCKS):
+        for block in BLOCKS:
             vocabulary = features.vocabulary_[block]
-            found = [(vocabulary[name], a, z) for name, a, z in features._occurrences(doc, block) if name in vocabulary]
-            lo, hi = encoded.block_bounds[b], encoded.block_bounds[b + 1]
-            assert sorted(found) == sorted(zip(encoded.columns[lo:hi].tolist(), encoded.starts[lo:hi].tolist(), encoded.ends[lo:hi].tolist()))
-            expected += found
+            expected += [(vocabulary[name], a, z) for name, a, z in reference_occurrences(doc, features, block) if name in vocabulary]
         assert ours == sorted(expected)
 
 
@@ -71,7 +90,7 @@ def test_fit_learns_the_vocabulary_and_idf_of_the_reference_definition(samples: 
     features = TextFeatures(min_df=2, max_features=3000)
     matrix = features.fit_transform(docs)
     for block in BLOCKS:
-        df = Counter(name for doc in docs for name in {n for n, _, _ in features._occurrences(doc, block)})
+        df = Counter(name for doc in docs for name in {n for n, _, _ in reference_occurrences(doc, features, block)})
         kept = sorted((name for name, count in df.items() if count >= 2), key=lambda n: (-df[n], n))[:3000]
         assert set(features.vocabulary_[block]) == set(kept)
         columns = [features.vocabulary_[block][name] for name in kept]
